@@ -1,0 +1,52 @@
+// Jest projects:
+//   unit         pure code, no cluster; beside the code as *.spec.ts
+//   integration  against the real API server of the sandbox (tests/integration)
+//   e2e          the whole loop on the sandbox (tests/e2e)
+// integration and e2e share ONE sandbox per run, started by the global setup and torn down at the end.
+'use strict';
+
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+    },
+    module: { type: 'commonjs' },
+    sourceMaps: 'inline',
+  },
+];
+
+// Tests import the libraries by package name; map them to their sources so no build is needed.
+const moduleNameMapper = { '^@kentaur/([a-z0-9-]+)$': '<rootDir>/libs/$1/src' };
+
+const common = {
+  rootDir: __dirname,
+  transform: { '^.+\\.ts$': swc },
+  moduleNameMapper,
+  testEnvironment: 'node',
+  modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],
+};
+
+const sandboxProject = (name, dir, timeout) => ({
+  ...common,
+  displayName: name,
+  testMatch: [`<rootDir>/tests/${dir}/**/*.test.ts`],
+  globalSetup: '<rootDir>/tests/support/global-setup.ts',
+  globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
+  testTimeout: timeout,
+  slowTestThreshold: 30,
+});
+
+module.exports = {
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{libs,apps}/*/src/**/*.spec.ts', '<rootDir>/tests/unit/**/*.spec.ts'],
+    },
+    sandboxProject('integration', 'integration', 120_000),
+    sandboxProject('e2e', 'e2e', 300_000),
+  ],
+};

@@ -1,0 +1,5 @@
+export * from './client';
+export * from './errors';
+export * from './kubeconfig';
+export * from './resource-types';
+export * from './wait';

@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse } from 'yaml';
+
+/** What a client needs to reach one API server as one user: the resolved current context. */
+export interface ClusterCredentials {
+  readonly server: string;
+  readonly caData?: Buffer;
+  readonly certData?: Buffer;
+  readonly keyData?: Buffer;
+  readonly token?: string;
+  readonly insecureSkipTlsVerify?: boolean;
+}
+
+/** A kubeconfig list entry: `{ name, cluster | user | context: {...} }`. */
+type NamedEntry = { name: string } & Record<string, unknown>;
+
+interface RawKubeconfig {
+  clusters?: NamedEntry[];
+  users?: NamedEntry[];
+  contexts?: NamedEntry[];
+  'current-context'?: string;
+}
+
+export class KubeconfigError extends Error {
+  override readonly name = 'KubeconfigError';
+}
+
+function pick(list: NamedEntry[] | undefined, name: string, what: string, file: string) {
+  const entry = list?.find((e) => e.name === name);
+  if (!entry) throw new KubeconfigError(`${file}: ${what} "${name}" is not defined in the kubeconfig`);
+  return (entry[what] ?? {}) as Record<string, unknown>;
+}
+
+function material(section: Record<string, unknown>, key: string, baseDir: string): Buffer | undefined {
+  const data = section[`${key}-data`];
+  if (typeof data === 'string') return Buffer.from(data, 'base64');
+  const file = section[key];
+  if (typeof file === 'string') return readFileSync(resolve(baseDir, file));
+  return undefined;
+}
+
+/**
+ * Reads a kubeconfig file and resolves one context (default: current-context) into credentials.
+ * Supports what the sandbox and ordinary clusters use: CA, client certificates and bearer tokens,
+ * inline (`*-data`) or by file path relative to the kubeconfig. Exec plugins are not supported; the
+ * error says so rather than failing later with an authentication error.
+ */
+export function loadKubeconfig(path: string, contextName?: string): ClusterCredentials {
+  const raw = parse(readFileSync(path, 'utf8')) as RawKubeconfig | null;
+  if (!raw || typeof raw !== 'object') throw new KubeconfigError(`${path}: not a kubeconfig (empty or not YAML)`);
+  const ctxName = contextName ?? raw['current-context'];
+  if (!ctxName) throw new KubeconfigError(`${path}: no context given and current-context is not set`);
+  const ctx = pick(raw.contexts, ctxName, 'context', path);
+  const cluster = pick(raw.clusters, String(ctx.cluster), 'cluster', path);
+  const user = ctx.user === undefined ? {} : pick(raw.users, String(ctx.user), 'user', path);
+  if (user.exec || user['auth-provider']) {
+    throw new KubeconfigError(
+      `${path}: user "${String(ctx.user)}" uses an exec or auth-provider plugin, which Kentaur does not run; ` +
+        'use a kubeconfig with a token or client certificate (e.g. a ServiceAccount token).',
+    );
+  }
+  if (typeof cluster.server !== 'string') throw new KubeconfigError(`${path}: cluster "${String(ctx.cluster)}" has no server`);
+  const baseDir = dirname(resolve(path));
+  const tokenFile = typeof user.tokenFile === 'string' ? user.tokenFile : undefined;
+  const token = typeof user.token === 'string' ? user.token : tokenFile ? readFileSync(resolve(baseDir, tokenFile), 'utf8').trim() : undefined;
+  return {
+    server: cluster.server.replace(/\/+$/, ''),
+    caData: material(cluster, 'certificate-authority', baseDir),
+    certData: material(user, 'client-certificate', baseDir),
+    keyData: material(user, 'client-key', baseDir),
+    token,
+    insecureSkipTlsVerify: cluster['insecure-skip-tls-verify'] === true,
+  };
+}
+
+/** Credentials of the pod a controller runs in (the ServiceAccount mount), for in-cluster use. */
+export function inClusterCredentials(env: NodeJS.ProcessEnv = process.env): ClusterCredentials {
+  const host = env.KUBERNETES_SERVICE_HOST;
+  const port = env.KUBERNETES_SERVICE_PORT ?? '443';
+  if (!host) throw new KubeconfigError('not running in a cluster: KUBERNETES_SERVICE_HOST is not set');
+  const dir = '/var/run/secrets/kubernetes.io/serviceaccount';
+  return {
+    server: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    caData: readFileSync(`${dir}/ca.crt`),
+    token: readFileSync(`${dir}/token`, 'utf8').trim(),
+  };
+}

@@ -1,0 +1,26 @@
+/**
+ * Polls `probe` until it returns a value other than undefined, or fails after `timeoutMs` with the
+ * description and the last error or value seen, so a failing wait says what it was waiting for.
+ */
+export async function waitFor<T>(
+  description: string,
+  probe: () => Promise<T | undefined>,
+  opts: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<T> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+      last = undefined;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) {
+      const why = last instanceof Error ? `: last error: ${last.message}` : '';
+      throw new Error(`timed out after ${opts.timeoutMs ?? 30_000} ms waiting for ${description}${why}`);
+    }
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 250));
+  }
+}

@@ -1,0 +1,6 @@
+export * from './binaries';
+export * from './components';
+export * from './fleet';
+export * from './layout';
+export * from './processes';
+export * from './sandbox';

@@ -1,0 +1,130 @@
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+/** A process the sandbox started: enough to find it again and to be sure it is still ours. */
+export interface ManagedProcess {
+  component: string;
+  pid: number;
+  binary: string;
+}
+
+export interface SandboxState {
+  /** Start order; stopped in reverse. */
+  processes: ManagedProcess[];
+  ports: Record<string, number>;
+  kubeconfig: string;
+  fleet?: string;
+  startedAt: string;
+  /** When set, a watchdog tears the sandbox down as soon as this process is gone. */
+  ownerPid?: number;
+}
+
+export function readState(file: string): SandboxState | undefined {
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(readFileSync(file, 'utf8')) as SandboxState;
+}
+
+export function writeState(file: string, state: SandboxState): void {
+  writeFileSync(`${file}.tmp`, JSON.stringify(state, null, 2));
+  renameSync(`${file}.tmp`, file);
+}
+
+/** A TCP port free on 127.0.0.1 right now (the OS picks it; a race with other programs is unlikely). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * Starts a component in its own process group, detached from the caller, output to its log file.
+ * Detached so that `kentaur sandbox up` can return while the control plane keeps running.
+ */
+export function startProcess(component: string, binary: string, args: string[], logFile: string): ManagedProcess {
+  const fd = openSync(logFile, 'a');
+  try {
+    const child = spawn(binary, args, { detached: true, stdio: ['ignore', fd, fd] });
+    if (child.pid === undefined) throw new Error(`${component}: could not start ${binary}`);
+    child.unref();
+    return { component, pid: child.pid, binary };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** True when the pid is alive and still runs our binary (pids are reused after a process exits). */
+export function isOurs(p: ManagedProcess): boolean {
+  try {
+    const cmdline = readFileSync(`/proc/${p.pid}/cmdline`, 'utf8');
+    return cmdline.split('\0')[0] === p.binary;
+  } catch {
+    return false;
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** SIGTERM, then SIGKILL after the grace period; only processes verified to be ours are signalled. */
+export async function stopProcess(p: ManagedProcess, graceMs = 10_000): Promise<void> {
+  if (!isOurs(p)) return;
+  signalGroup(p.pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    if (!isOurs(p)) return;
+    await sleep(100);
+  }
+  signalGroup(p.pid, 'SIGKILL');
+  while (isOurs(p)) await sleep(50);
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal); // the whole group: the component and anything it forked
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+/** Stops every process of a state in reverse start order. */
+export async function stopAll(state: SandboxState): Promise<void> {
+  for (const p of [...state.processes].reverse()) await stopProcess(p);
+}
+
+/** Starts the watchdog that stops the sandbox when `ownerPid` dies (e.g. a test run killed with SIGKILL). */
+export function startWatchdog(stateFile: string, ownerPid: number, logFile: string): ManagedProcess {
+  const script = watchdogScript();
+  return startProcess('watchdog', process.execPath, [script, stateFile, String(ownerPid)], logFile);
+}
+
+function watchdogScript(): string {
+  // From dist/ the compiled sibling; from src/ (under jest) the compiled copy in dist/.
+  const local = join(__dirname, 'watchdog.js');
+  if (existsSync(local)) return local;
+  const built = join(__dirname, '..', 'dist', 'watchdog.js');
+  if (existsSync(built)) return built;
+  throw new Error('libs/sandbox is not built (dist/watchdog.js missing): run `npm run build`');
+}
+
+export function removeState(file: string): void {
+  rmSync(file, { force: true });
+}
