@@ -29,24 +29,26 @@ const common = {
   modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],
 };
 
-const sandboxProject = (name, dir, timeout) => ({
+// testTimeout is a global option (ignored inside a project), so each project sets its own in a setup file.
+const sandboxProject = (name, dir) => ({
   ...common,
   displayName: name,
   testMatch: [`<rootDir>/tests/${dir}/**/*.test.ts`],
   globalSetup: '<rootDir>/tests/support/global-setup.ts',
   globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
-  testTimeout: timeout,
+  setupFilesAfterEnv: [`<rootDir>/tests/support/timeouts.${dir}.ts`],
   slowTestThreshold: 30,
 });
 
 module.exports = {
+  reporters: ['default', '<rootDir>/tests/support/summary-reporter.js'],
   projects: [
     {
       ...common,
       displayName: 'unit',
       testMatch: ['<rootDir>/{libs,apps}/*/src/**/*.spec.ts', '<rootDir>/tests/unit/**/*.spec.ts'],
     },
-    sandboxProject('integration', 'integration', 120_000),
-    sandboxProject('e2e', 'e2e', 300_000),
+    sandboxProject('integration', 'integration'),
+    sandboxProject('e2e', 'e2e'),
   ],
 };

@@ -1,17 +1,18 @@
 // The sandbox is a real control plane: kube-scheduler binds pods that request vendor resources onto
 // the fake nodes that have them, and KWOK runs them to completion after the annotated duration.
 import type { Node, Pod } from 'kubernetes-types/core/v1';
-import { KubeClient, Nodes, Pods, waitFor } from '@kentaur/k8s-runtime';
+import { type KubeClient, Nodes, Pods, waitFor } from '@kentaur/k8s-runtime';
 import { createTestNamespace, testClient } from '../support/cluster';
 
-function acceleratorPod(name: string, resource: string, count: number, toleration: string, runFor?: string): Pod {
+// Vendor taints are keyed by the resource name, so the toleration is derived from it.
+function acceleratorPod(name: string, resource: string, count: number, runFor?: string): Pod {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name, annotations: runFor ? { 'sandbox.kentaur.io/run-for': runFor } : {} },
     spec: {
       restartPolicy: 'Never',
-      tolerations: [{ key: toleration, operator: 'Exists', effect: 'NoSchedule' }],
+      tolerations: [{ key: resource, operator: 'Exists', effect: 'NoSchedule' }],
       containers: [
         {
           name: 'main',
@@ -44,7 +45,9 @@ describe('sandbox scheduling', () => {
   });
 
   it('binds an amd.com/gpu: 8 pod to an AMD MI300X node and KWOK completes it', async () => {
-    await client.create(Pods, acceleratorPod('amd-8', 'amd.com/gpu', 8, 'amd.com/gpu', '3s'), { namespace: ns });
+    await client.create(Pods, acceleratorPod('amd-8', 'amd.com/gpu', 8, '3s'), {
+      namespace: ns,
+    });
     const bound = await waitFor('the AMD pod to be bound', async () => {
       const pod = await client.get<Pod>(Pods, 'amd-8', ns);
       return pod.spec?.nodeName ? pod : undefined;
@@ -66,7 +69,9 @@ describe('sandbox scheduling', () => {
   });
 
   it('keeps a nvidia.com/gpu: 16 pod Pending: no node has 16', async () => {
-    await client.create(Pods, acceleratorPod('nvidia-16', 'nvidia.com/gpu', 16, 'nvidia.com/gpu'), { namespace: ns });
+    await client.create(Pods, acceleratorPod('nvidia-16', 'nvidia.com/gpu', 16), {
+      namespace: ns,
+    });
     const unschedulable = await waitFor('the scheduler to report the pod unschedulable', async () => {
       const pod = await client.get<Pod>(Pods, 'nvidia-16', ns);
       const cond = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
@@ -79,7 +84,7 @@ describe('sandbox scheduling', () => {
   });
 
   it('fails a pod whose annotation asks for a non-zero exit code', async () => {
-    const pod = acceleratorPod('tt-fail', 'tenstorrent.com/chip', 1, 'tenstorrent.com/chip', '1s');
+    const pod = acceleratorPod('tt-fail', 'tenstorrent.com/chip', 1, '1s');
     pod.metadata!.annotations!['sandbox.kentaur.io/exit-code'] = '3';
     await client.create(Pods, pod, { namespace: ns });
     const done = await waitFor(
@@ -95,7 +100,9 @@ describe('sandbox scheduling', () => {
   });
 
   it('leaves a pod without a run-for annotation running', async () => {
-    await client.create(Pods, acceleratorPod('gaudi-svc', 'habana.ai/gaudi', 2, 'habana.ai/gaudi'), { namespace: ns });
+    await client.create(Pods, acceleratorPod('gaudi-svc', 'habana.ai/gaudi', 2), {
+      namespace: ns,
+    });
     await waitFor('the Gaudi pod to run', async () => {
       const p = await client.get<Pod>(Pods, 'gaudi-svc', ns);
       return p.status?.phase === 'Running' ? p : undefined;
@@ -104,6 +111,8 @@ describe('sandbox scheduling', () => {
     await new Promise((r) => setTimeout(r, 4000));
     const p = await client.get<Pod>(Pods, 'gaudi-svc', ns);
     expect(p.status?.phase).toBe('Running');
-    expect((await client.get<Node>(Nodes, p.spec!.nodeName!)).metadata?.labels?.['habana.ai/device.type']).toBe('GAUDI3');
+    expect(
+      (await client.get<Node>(Nodes, p.spec!.nodeName!)).metadata?.labels?.['habana.ai/device.type'],
+    ).toBe('GAUDI3');
   });
 });

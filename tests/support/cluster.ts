@@ -5,7 +5,10 @@ import { KubeClient, loadKubeconfig, Namespaces } from '@kentaur/k8s-runtime';
 /** The kubeconfig of the cluster under test (the run's sandbox, or KENTAUR_TEST_KUBECONFIG). */
 export function testKubeconfig(): string {
   const file = process.env.KENTAUR_TEST_KUBECONFIG;
-  if (!file) throw new Error('KENTAUR_TEST_KUBECONFIG is not set: run this suite through jest (the global setup starts the sandbox)');
+  if (!file)
+    throw new Error(
+      'KENTAUR_TEST_KUBECONFIG is not set: run this suite through jest (the global setup starts the sandbox)',
+    );
   return file;
 }
 
@@ -14,8 +17,16 @@ export function testClient(): KubeClient {
 }
 
 /** A fresh namespace per test file keeps files independent on the shared sandbox. */
-export async function createTestNamespace(client: KubeClient, prefix: string, labels: Record<string, string> = {}): Promise<string> {
+export async function createTestNamespace(
+  client: KubeClient,
+  prefix: string,
+  labels: Record<string, string> = {},
+): Promise<string> {
   const name = `${prefix}-${randomBytes(3).toString('hex')}`;
-  await client.create<Namespace>(Namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
+  await client.create<Namespace>(Namespaces, {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name, labels },
+  });
   return name;
 }

@@ -28,7 +28,9 @@ export default async function globalSetup(): Promise<void> {
     fleetFile: process.env.KENTAUR_TEST_FLEET,
     log: (m) => process.stderr.write(`[test sandbox] ${m}\n`),
   });
-  process.stderr.write(`[test sandbox] ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${info.server}\n`);
+  process.stderr.write(
+    `[test sandbox] ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${info.server}\n`,
+  );
   // Workers are forked after global setup and inherit this environment.
   process.env.KENTAUR_TEST_KUBECONFIG = info.kubeconfig;
   Object.assign(shared, { refs: 1, layout });

@@ -28,7 +28,9 @@ export async function main(argv: string[]): Promise<number> {
     case 'controller':
     case 'gateway':
     case 'token':
-      process.stderr.write(`kentaur ${command}: not available in this release yet; see README.md ("Status").\n`);
+      process.stderr.write(
+        `kentaur ${command}: not available in this release yet; see README.md ("Status").\n`,
+      );
       return 2;
     case undefined:
     case 'help':

@@ -14,13 +14,19 @@ export async function runSandbox(argv: string[]): Promise<number> {
   switch (positionals[0]) {
     case 'up': {
       const info = await sandboxUp({ layout, fleetFile: values.fleet && resolve(values.fleet), log: say });
-      say(`${info.reused ? 'already running' : 'running'}: API server ${info.server}, ${info.nodes} fake nodes`);
+      say(
+        `${info.reused ? 'already running' : 'running'}: API server ${info.server}, ${info.nodes} fake nodes`,
+      );
       process.stdout.write(`export KUBECONFIG=${info.kubeconfig}\n`);
       return 0;
     }
     case 'down': {
       const stopped = await sandboxDown(layout);
-      say(stopped.length ? `stopped ${stopped.map((p) => `${p.component} (pid ${p.pid})`).join(', ')}` : 'not running');
+      say(
+        stopped.length
+          ? `stopped ${stopped.map((p) => `${p.component} (pid ${p.pid})`).join(', ')}`
+          : 'not running',
+      );
       return 0;
     }
     case 'status': {
@@ -30,8 +36,13 @@ export async function runSandbox(argv: string[]): Promise<number> {
       } else if (!status.running) {
         process.stdout.write('sandbox: not running\n');
       } else {
-        process.stdout.write(`sandbox: ${status.healthy ? 'healthy' : 'DEGRADED'}  API server ${status.server}  kubeconfig ${status.kubeconfig}\n`);
-        for (const c of status.components) process.stdout.write(`  ${c.component.padEnd(24)} pid ${String(c.pid).padEnd(8)} ${c.running ? 'running' : 'STOPPED'}\n`);
+        process.stdout.write(
+          `sandbox: ${status.healthy ? 'healthy' : 'DEGRADED'}  API server ${status.server}  kubeconfig ${status.kubeconfig}\n`,
+        );
+        for (const c of status.components)
+          process.stdout.write(
+            `  ${c.component.padEnd(24)} pid ${String(c.pid).padEnd(8)} ${c.running ? 'running' : 'STOPPED'}\n`,
+          );
         if (status.nodes !== undefined) process.stdout.write(`  ready fake nodes: ${status.nodes}\n`);
       }
       return status.running && status.healthy ? 0 : 1;

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { SandboxLayout, sandboxDown, sandboxUp } from '@kentaur/sandbox';
+import { binaryPaths, SandboxLayout, sandboxDown, sandboxUp } from '@kentaur/sandbox';
 
 const say = (m: string) => process.stderr.write(`kentaur up: ${m}\n`);
 
@@ -9,14 +9,19 @@ const say = (m: string) => process.stderr.write(`kentaur up: ${m}\n`);
  */
 export async function runUp(opts: { fleet?: string }): Promise<number> {
   const layout = SandboxLayout.forCwd();
-  const info = await sandboxUp({ layout, fleetFile: opts.fleet && resolve(opts.fleet), ownerPid: process.pid, log: say });
+  const info = await sandboxUp({
+    layout,
+    fleetFile: opts.fleet && resolve(opts.fleet),
+    ownerPid: process.pid,
+    log: say,
+  });
   process.stdout.write(
     [
       '',
       'Kentaur is running:',
       `  Kubernetes API server   ${info.server}  (${info.nodes} fake accelerator and CPU nodes)`,
       `  kubeconfig              ${info.kubeconfig}`,
-      `  try                     kubectl --kubeconfig ${info.kubeconfig} get nodes -o wide`,
+      `  try                     ${binaryPaths().kubectl} --kubeconfig ${info.kubeconfig} get nodes -o wide`,
       '  controller, gateway     not part of this release yet (see README.md, "Status")',
       '',
       'Press Ctrl-C to stop.',

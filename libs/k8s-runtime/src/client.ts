@@ -108,7 +108,8 @@ export class KubeClient {
       key: c.keyData,
       rejectUnauthorized: !c.insecureSkipTlsVerify,
     };
-    this.agent = this.base.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    this.agent =
+      this.base.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
     this.headers = {
       accept: 'application/json',
       'user-agent': options.userAgent ?? 'kentaur',
@@ -150,7 +151,13 @@ export class KubeClient {
         await this.sleep(Math.min(retryAfterSeconds ?? 1, this.maxRetryAfterSeconds) * 1000);
         continue;
       }
-      throw new KubeApiError(res.statusCode, req.method, req.path, parseStatus(res.body), retryAfterSeconds);
+      throw new KubeApiError({
+        statusCode: res.statusCode,
+        method: req.method,
+        path: req.path,
+        status: parseStatus(res.body),
+        retryAfterSeconds,
+      });
     }
   }
 
@@ -160,7 +167,11 @@ export class KubeClient {
 
   list<T extends KubeObject>(type: ResourceType, opts: ListOptions = {}): Promise<KubeList<T>> {
     const { namespace, ...query } = opts;
-    return this.request<KubeList<T>>({ method: 'GET', path: this.path(type, { namespace }), query: { ...query } });
+    return this.request<KubeList<T>>({
+      method: 'GET',
+      path: this.path(type, { namespace }),
+      query: { ...query },
+    });
   }
 
   /** Lists every page (following `continue`) and returns the items with the final resourceVersion. */
@@ -179,12 +190,25 @@ export class KubeClient {
 
   create<T extends KubeObject>(type: ResourceType, obj: T, opts: WriteOptions = {}): Promise<T> {
     const namespace = opts.namespace ?? obj.metadata?.namespace;
-    return this.request<T>({ method: 'POST', path: this.path(type, { namespace }), body: obj, query: writeQuery(opts) });
+    return this.request<T>({
+      method: 'POST',
+      path: this.path(type, { namespace }),
+      body: obj,
+      query: writeQuery(opts),
+    });
   }
 
   /** PUT: fails with 409 Conflict when `metadata.resourceVersion` is stale (optimistic concurrency). */
-  replace<T extends KubeObject>(type: ResourceType, obj: T, opts: WriteOptions & { subresource?: string } = {}): Promise<T> {
-    const ref = { namespace: opts.namespace ?? obj.metadata?.namespace, name: obj.metadata?.name, subresource: opts.subresource };
+  replace<T extends KubeObject>(
+    type: ResourceType,
+    obj: T,
+    opts: WriteOptions & { subresource?: string } = {},
+  ): Promise<T> {
+    const ref = {
+      namespace: opts.namespace ?? obj.metadata?.namespace,
+      name: obj.metadata?.name,
+      subresource: opts.subresource,
+    };
     return this.request<T>({ method: 'PUT', path: this.path(type, ref), body: obj, query: writeQuery(opts) });
   }
 
@@ -195,7 +219,8 @@ export class KubeClient {
     opts: WriteOptions & { patchType?: PatchType; subresource?: string; force?: boolean } = {},
   ): Promise<T> {
     const patchType = opts.patchType ?? 'merge';
-    if (patchType === 'apply' && !opts.fieldManager) throw new Error('server-side apply needs a fieldManager');
+    if (patchType === 'apply' && !opts.fieldManager)
+      throw new Error('server-side apply needs a fieldManager');
     return this.request<T>({
       method: 'PATCH',
       path: this.path(type, { namespace: opts.namespace, name, subresource: opts.subresource }),
@@ -208,13 +233,24 @@ export class KubeClient {
   delete(
     type: ResourceType,
     name: string,
-    opts: { namespace?: string; propagationPolicy?: 'Foreground' | 'Background' | 'Orphan'; uid?: string; resourceVersion?: string } = {},
+    opts: {
+      namespace?: string;
+      propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+      uid?: string;
+      resourceVersion?: string;
+    } = {},
   ): Promise<KubeObject> {
-    const preconditions = opts.uid || opts.resourceVersion ? { uid: opts.uid, resourceVersion: opts.resourceVersion } : undefined;
+    const preconditions =
+      opts.uid || opts.resourceVersion ? { uid: opts.uid, resourceVersion: opts.resourceVersion } : undefined;
     return this.request<KubeObject>({
       method: 'DELETE',
       path: this.path(type, { namespace: opts.namespace, name }),
-      body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: opts.propagationPolicy ?? 'Background', preconditions },
+      body: {
+        apiVersion: 'v1',
+        kind: 'DeleteOptions',
+        propagationPolicy: opts.propagationPolicy ?? 'Background',
+        preconditions,
+      },
     });
   }
 
@@ -223,13 +259,21 @@ export class KubeClient {
    * connection breaks (then the iterator throws). ERROR events are yielded as they come: the caller
    * decides (an informer relists on 410 Gone).
    */
-  async *watch<T extends KubeObject>(type: ResourceType, opts: WatchOptions = {}): AsyncGenerator<WatchEvent<T>> {
+  async *watch<T extends KubeObject>(
+    type: ResourceType,
+    opts: WatchOptions = {},
+  ): AsyncGenerator<WatchEvent<T>> {
     const { namespace, signal, ...rest } = opts;
     const path = this.path(type, { namespace });
     const res = await this.open({ method: 'GET', path, query: { ...rest, watch: true } }, signal);
     if ((res.statusCode ?? 500) >= 400) {
       const body = await readBody(res);
-      throw new KubeApiError(res.statusCode ?? 500, 'GET', path, parseStatus(body));
+      throw new KubeApiError({
+        statusCode: res.statusCode ?? 500,
+        method: 'GET',
+        path,
+        status: parseStatus(body),
+      });
     }
     res.setEncoding('utf8');
     let buffered = '';
@@ -254,7 +298,8 @@ export class KubeClient {
 
   private url(path: string, query?: RequestOptions['query']): URL {
     const url = new URL(path, this.base);
-    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries(query ?? {}))
+      if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
     return url;
   }
 
@@ -271,7 +316,10 @@ export class KubeClient {
     return new Promise((resolve, reject) => {
       const r = mod.request(url, { method: req.method, agent: this.agent, headers, signal }, resolve);
       r.on('error', reject);
-      if (req.timeoutMs) r.setTimeout(req.timeoutMs, () => r.destroy(new Error(`${req.method} ${req.path}: timed out after ${req.timeoutMs} ms`)));
+      if (req.timeoutMs)
+        r.setTimeout(req.timeoutMs, () =>
+          r.destroy(new Error(`${req.method} ${req.path}: timed out after ${req.timeoutMs} ms`)),
+        );
       r.end(payload);
     });
   }

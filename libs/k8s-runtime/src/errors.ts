@@ -17,14 +17,25 @@ export interface KubeStatus {
 export class KubeApiError extends Error {
   override readonly name = 'KubeApiError';
 
-  constructor(
-    readonly statusCode: number,
-    readonly method: string,
-    readonly path: string,
-    readonly status: KubeStatus,
-    readonly retryAfterSeconds?: number,
-  ) {
-    super(`${method} ${path}: ${statusCode} ${status.reason ?? ''} ${status.message ?? ''}`.trim());
+  readonly statusCode: number;
+  readonly method: string;
+  readonly path: string;
+  readonly status: KubeStatus;
+  readonly retryAfterSeconds?: number;
+
+  constructor(o: {
+    statusCode: number;
+    method: string;
+    path: string;
+    status: KubeStatus;
+    retryAfterSeconds?: number;
+  }) {
+    super(`${o.method} ${o.path}: ${o.statusCode} ${o.status.reason ?? ''} ${o.status.message ?? ''}`.trim());
+    this.statusCode = o.statusCode;
+    this.method = o.method;
+    this.path = o.path;
+    this.status = o.status;
+    this.retryAfterSeconds = o.retryAfterSeconds;
   }
 
   get reason(): string | undefined {
@@ -38,7 +49,8 @@ export class KubeApiError extends Error {
 }
 
 export const isNotFound = (e: unknown): boolean => e instanceof KubeApiError && e.statusCode === 404;
-export const isConflict = (e: unknown): boolean => e instanceof KubeApiError && e.statusCode === 409 && e.reason === 'Conflict';
+export const isConflict = (e: unknown): boolean =>
+  e instanceof KubeApiError && e.statusCode === 409 && e.reason === 'Conflict';
 export const isAlreadyExists = (e: unknown): boolean =>
   e instanceof KubeApiError && e.statusCode === 409 && e.reason === 'AlreadyExists';
 export const isGone = (e: unknown): boolean => e instanceof KubeApiError && e.statusCode === 410;

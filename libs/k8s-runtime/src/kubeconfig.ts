@@ -48,22 +48,31 @@ function material(section: Record<string, unknown>, key: string, baseDir: string
  */
 export function loadKubeconfig(path: string, contextName?: string): ClusterCredentials {
   const raw = parse(readFileSync(path, 'utf8')) as RawKubeconfig | null;
-  if (!raw || typeof raw !== 'object') throw new KubeconfigError(`${path}: not a kubeconfig (empty or not YAML)`);
+  if (!raw || typeof raw !== 'object')
+    throw new KubeconfigError(`${path}: not a kubeconfig (empty or not YAML)`);
   const ctxName = contextName ?? raw['current-context'];
   if (!ctxName) throw new KubeconfigError(`${path}: no context given and current-context is not set`);
   const ctx = pick(raw.contexts, ctxName, 'context', path);
-  const cluster = pick(raw.clusters, String(ctx.cluster), 'cluster', path);
-  const user = ctx.user === undefined ? {} : pick(raw.users, String(ctx.user), 'user', path);
+  const clusterName = typeof ctx.cluster === 'string' ? ctx.cluster : '';
+  const userName = typeof ctx.user === 'string' ? ctx.user : undefined;
+  const cluster = pick(raw.clusters, clusterName, 'cluster', path);
+  const user = userName === undefined ? {} : pick(raw.users, userName, 'user', path);
   if (user.exec || user['auth-provider']) {
     throw new KubeconfigError(
-      `${path}: user "${String(ctx.user)}" uses an exec or auth-provider plugin, which Kentaur does not run; ` +
+      `${path}: user "${userName}" uses an exec or auth-provider plugin, which Kentaur does not run; ` +
         'use a kubeconfig with a token or client certificate (e.g. a ServiceAccount token).',
     );
   }
-  if (typeof cluster.server !== 'string') throw new KubeconfigError(`${path}: cluster "${String(ctx.cluster)}" has no server`);
+  if (typeof cluster.server !== 'string')
+    throw new KubeconfigError(`${path}: cluster "${clusterName}" has no server`);
   const baseDir = dirname(resolve(path));
   const tokenFile = typeof user.tokenFile === 'string' ? user.tokenFile : undefined;
-  const token = typeof user.token === 'string' ? user.token : tokenFile ? readFileSync(resolve(baseDir, tokenFile), 'utf8').trim() : undefined;
+  const token =
+    typeof user.token === 'string'
+      ? user.token
+      : tokenFile
+        ? readFileSync(resolve(baseDir, tokenFile), 'utf8').trim()
+        : undefined;
   return {
     server: cluster.server.replace(/\/+$/, ''),
     caData: material(cluster, 'certificate-authority', baseDir),

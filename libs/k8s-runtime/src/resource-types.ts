@@ -25,7 +25,13 @@ export const Events = core('Event', 'events');
 export const ServiceAccounts = core('ServiceAccount', 'serviceaccounts');
 export const ResourceQuotas = core('ResourceQuota', 'resourcequotas');
 export const LimitRanges = core('LimitRange', 'limitranges');
-export const Jobs: ResourceType = { group: 'batch', version: 'v1', kind: 'Job', plural: 'jobs', namespaced: true };
+export const Jobs: ResourceType = {
+  group: 'batch',
+  version: 'v1',
+  kind: 'Job',
+  plural: 'jobs',
+  namespaced: true,
+};
 export const Deployments: ResourceType = {
   group: 'apps',
   version: 'v1',

@@ -11,13 +11,33 @@ describe('parseFleet', () => {
   const invalid: [string, string, RegExp][] = [
     ['not a fleet', 'kind: Pod', /kind must be Fleet/],
     ['no pools', 'kind: Fleet\nspec: { pools: [] }', /spec\.pools must be a non-empty list/],
-    ['bad name', minimal('    - { name: Bad_Name, nodes: 1, capacity: { cpu: "1", memory: 1Gi, pods: "1" } }\n'), /spec\.pools\[0\]\.name: must be a DNS-1123/],
-    ['negative nodes', minimal('    - { name: p, nodes: -1, capacity: { cpu: "1", memory: 1Gi, pods: "1" } }\n'), /spec\.pools\[0\]\.nodes: must be a whole number/],
-    ['missing cpu', minimal('    - { name: p, nodes: 1, capacity: { memory: 1Gi, pods: "1" } }\n'), /spec\.pools\[0\]\.capacity\.cpu: required/],
-    ['bad taint effect', minimal(pool('      taints: [{ key: k, effect: Sometimes }]\n')), /taints\[0\]\.effect: must be one of/],
+    [
+      'bad name',
+      minimal('    - { name: Bad_Name, nodes: 1, capacity: { cpu: "1", memory: 1Gi, pods: "1" } }\n'),
+      /spec\.pools\[0\]\.name: must be a DNS-1123/,
+    ],
+    [
+      'negative nodes',
+      minimal('    - { name: p, nodes: -1, capacity: { cpu: "1", memory: 1Gi, pods: "1" } }\n'),
+      /spec\.pools\[0\]\.nodes: must be a whole number/,
+    ],
+    [
+      'missing cpu',
+      minimal('    - { name: p, nodes: 1, capacity: { memory: 1Gi, pods: "1" } }\n'),
+      /spec\.pools\[0\]\.capacity\.cpu: required/,
+    ],
+    [
+      'bad taint effect',
+      minimal(pool('      taints: [{ key: k, effect: Sometimes }]\n')),
+      /taints\[0\]\.effect: must be one of/,
+    ],
     ['label not a string', minimal(pool('      labels: { a: [1] }\n')), /labels\.a: must be a string/],
     ['duplicate pools', minimal(pool() + pool()), /spec\.pools\[1\]\.name: "p" is used twice/],
-    ['bad runtime class', 'kind: Fleet\nspec:\n  runtimeClasses: [Not OK]\n  pools:\n' + pool(), /spec\.runtimeClasses must be a list of DNS-1123 names/],
+    [
+      'bad runtime class',
+      'kind: Fleet\nspec:\n  runtimeClasses: [Not OK]\n  pools:\n' + pool(),
+      /spec\.runtimeClasses must be a list of DNS-1123 names/,
+    ],
     ['broken YAML', 'kind: [', /not valid YAML/],
   ];
   it.each(invalid)('rejects %s with a message naming the field', (_name, text, message) => {
@@ -32,13 +52,23 @@ describe('parseFleet', () => {
 });
 
 describe('fleetNode', () => {
-  const fleet = parseFleet(minimal(pool('      labels: { vendor.example/x: "1" }\n      taints: [{ key: amd.com/gpu, effect: NoSchedule }]\n')));
+  const fleet = parseFleet(
+    minimal(
+      pool(
+        '      labels: { vendor.example/x: "1" }\n      taints: [{ key: amd.com/gpu, effect: NoSchedule }]\n',
+      ),
+    ),
+  );
 
   it('builds a KWOK-managed node with the pool labels, taints and resources', () => {
     const node = fleetNode(fleet.pools[0]!, 1);
     expect(node.metadata?.name).toBe('p-1');
     expect(node.metadata?.annotations?.['kwok.x-k8s.io/node']).toBe('fake');
-    expect(node.metadata?.labels).toMatchObject({ 'vendor.example/x': '1', 'kubernetes.io/hostname': 'p-1', 'sandbox.kentaur.io/pool': 'p' });
+    expect(node.metadata?.labels).toMatchObject({
+      'vendor.example/x': '1',
+      'kubernetes.io/hostname': 'p-1',
+      'sandbox.kentaur.io/pool': 'p',
+    });
     expect(node.spec?.taints).toEqual([{ key: 'amd.com/gpu', effect: 'NoSchedule' }]);
     expect(node.status?.allocatable?.['amd.com/gpu']).toBe('8');
   });
@@ -63,7 +93,12 @@ describe('the shipped fleets', () => {
     expectVendor('nvidia-h100', 'nvidia.com/gpu', '8', 'nvidia.com/gpu.product');
     expectVendor('amd-mi300x', 'amd.com/gpu', '8', 'amd.com/gpu.product-name');
     expectVendor('intel-gaudi3', 'habana.ai/gaudi', '8', 'habana.ai/device.count');
-    expectVendor('tenstorrent-p150', 'tenstorrent.com/chip', '4', 'feature.node.kubernetes.io/pci-1200_1e52.present');
+    expectVendor(
+      'tenstorrent-p150',
+      'tenstorrent.com/chip',
+      '4',
+      'feature.node.kubernetes.io/pci-1200_1e52.present',
+    );
     expect(byPool.get('cpu')?.taints).toEqual([]);
   });
 
@@ -72,7 +107,12 @@ describe('the shipped fleets', () => {
     const { devices } = fleetSize(fleet);
     const total = Object.values(devices).reduce((a, b) => a + b, 0);
     expect(total).toBe(100_000);
-    expect(Object.keys(devices).sort()).toEqual(['amd.com/gpu', 'habana.ai/gaudi', 'nvidia.com/gpu', 'tenstorrent.com/chip']);
+    expect(Object.keys(devices).sort()).toEqual([
+      'amd.com/gpu',
+      'habana.ai/gaudi',
+      'nvidia.com/gpu',
+      'tenstorrent.com/chip',
+    ]);
   });
 
   it('every fleet file parses', () => {

@@ -32,7 +32,8 @@ export const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
 
 function stringMap(value: unknown, field: string): Record<string, string> {
   if (value === undefined || value === null) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) throw new FleetError(`${field}: must be a map of strings`);
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw new FleetError(`${field}: must be a map of strings`);
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(value)) {
     if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') {
@@ -51,19 +52,27 @@ function parseTaints(value: unknown, field: string): Taint[] {
     if (typeof t.effect !== 'string' || !TAINT_EFFECTS.has(t.effect)) {
       throw new FleetError(`${field}[${i}].effect: must be one of NoSchedule, PreferNoSchedule, NoExecute`);
     }
-    return { key: t.key, ...(t.value !== undefined ? { value: String(t.value) } : {}), effect: t.effect };
+    return {
+      key: t.key,
+      ...(typeof t.value === 'string' || typeof t.value === 'number' ? { value: String(t.value) } : {}),
+      effect: t.effect,
+    };
   });
 }
 
 function parsePool(raw: Record<string, unknown>, i: number): FleetPool {
   const at = `spec.pools[${i}]`;
   if (typeof raw?.name !== 'string' || !DNS1123.test(raw.name) || raw.name.length > 50) {
-    throw new FleetError(`${at}.name: must be a DNS-1123 label of at most 50 characters (lower-case letters, digits, '-')`);
+    throw new FleetError(
+      `${at}.name: must be a DNS-1123 label of at most 50 characters (lower-case letters, digits, '-')`,
+    );
   }
-  if (!Number.isInteger(raw.nodes) || (raw.nodes as number) < 0) throw new FleetError(`${at}.nodes: must be a whole number >= 0`);
+  if (!Number.isInteger(raw.nodes) || (raw.nodes as number) < 0)
+    throw new FleetError(`${at}.nodes: must be a whole number >= 0`);
   const capacity = stringMap(raw.capacity, `${at}.capacity`);
   for (const key of ['cpu', 'memory', 'pods']) {
-    if (!capacity[key]) throw new FleetError(`${at}.capacity.${key}: required (e.g. cpu: "64", memory: 256Gi, pods: "110")`);
+    if (!capacity[key])
+      throw new FleetError(`${at}.capacity.${key}: required (e.g. cpu: "64", memory: 256Gi, pods: "110")`);
   }
   return {
     name: raw.name,
@@ -85,19 +94,32 @@ export function parseFleet(text: string, source = 'fleet'): Fleet {
   }
   if (doc?.kind !== 'Fleet') throw new FleetError(`${source}: kind must be Fleet`);
   const spec = doc.spec as { pools?: unknown; runtimeClasses?: unknown } | undefined;
-  if (!Array.isArray(spec?.pools) || spec.pools.length === 0) throw new FleetError(`${source}: spec.pools must be a non-empty list`);
+  if (!Array.isArray(spec?.pools) || spec.pools.length === 0)
+    throw new FleetError(`${source}: spec.pools must be a non-empty list`);
   const pools = spec.pools.map((p, i) => parsePool(p as Record<string, unknown>, i));
   const seen = new Set<string>();
   for (const [i, p] of pools.entries()) {
-    if (seen.has(p.name)) throw new FleetError(`${source}: spec.pools[${i}].name: "${p.name}" is used twice; pool names must be unique`);
+    if (seen.has(p.name))
+      throw new FleetError(
+        `${source}: spec.pools[${i}].name: "${p.name}" is used twice; pool names must be unique`,
+      );
     seen.add(p.name);
   }
   const runtimeClasses = spec.runtimeClasses ?? [];
-  if (!Array.isArray(runtimeClasses) || runtimeClasses.some((r) => typeof r !== 'string' || !DNS1123.test(r))) {
-    throw new FleetError(`${source}: spec.runtimeClasses must be a list of DNS-1123 names, e.g. [nvidia, habana]`);
+  if (
+    !Array.isArray(runtimeClasses) ||
+    runtimeClasses.some((r) => typeof r !== 'string' || !DNS1123.test(r))
+  ) {
+    throw new FleetError(
+      `${source}: spec.runtimeClasses must be a list of DNS-1123 names, e.g. [nvidia, habana]`,
+    );
   }
   const metadata = doc.metadata as { name?: unknown } | undefined;
-  return { name: typeof metadata?.name === 'string' ? metadata.name : source, pools, runtimeClasses: runtimeClasses as string[] };
+  return {
+    name: typeof metadata?.name === 'string' ? metadata.name : source,
+    pools,
+    runtimeClasses: runtimeClasses as string[],
+  };
 }
 
 export function loadFleet(path: string): Fleet {
@@ -116,13 +138,17 @@ export function fleetNode(pool: FleetPool, index: number): Node {
     kind: 'Node',
     metadata: {
       name,
-      annotations: { ...pool.annotations, [KWOK_NODE_ANNOTATION]: 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+      annotations: {
+        ...pool.annotations,
+        [KWOK_NODE_ANNOTATION]: 'fake',
+        'node.alpha.kubernetes.io/ttl': '0',
+      },
       labels: {
         'kubernetes.io/os': 'linux',
         'kubernetes.io/arch': 'amd64',
         ...pool.labels,
         'kubernetes.io/hostname': name,
-        'type': 'kwok',
+        type: 'kwok',
         'sandbox.kentaur.io/pool': pool.name,
       },
     },

@@ -6,13 +6,22 @@ import https from 'node:https';
  * `ca` pins the CA; without it the loopback component's self-signed certificate is accepted
  * (kube-scheduler and kube-controller-manager generate their own serving certificates).
  */
-export function probe(url: string, opts: { ca?: Buffer; cert?: Buffer; key?: Buffer; timeoutMs?: number } = {}): Promise<number> {
+export function probe(
+  url: string,
+  opts: { ca?: Buffer; cert?: Buffer; key?: Buffer; timeoutMs?: number } = {},
+): Promise<number> {
   return new Promise((resolve) => {
     const u = new URL(url);
     const mod = u.protocol === 'https:' ? https : http;
     const req = mod.get(
       u,
-      { ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.ca !== undefined, timeout: opts.timeoutMs ?? 2000 },
+      {
+        ca: opts.ca,
+        cert: opts.cert,
+        key: opts.key,
+        rejectUnauthorized: opts.ca !== undefined,
+        timeout: opts.timeoutMs ?? 2000,
+      },
       (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
@@ -32,7 +41,8 @@ export async function waitHealthy(
   for (;;) {
     if ((await probe(url, opts)) === 200) return;
     if (!opts.isRunning()) throw new Error(`${component} exited during start-up`);
-    if (Date.now() > deadline) throw new Error(`${component} did not become healthy at ${url} within ${opts.timeoutMs / 1000} s`);
+    if (Date.now() > deadline)
+      throw new Error(`${component} did not become healthy at ${url} within ${opts.timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }

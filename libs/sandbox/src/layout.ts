@@ -24,7 +24,12 @@ export function readVersions(file = join(deployDir, 'versions.env')): ComponentV
     if (!v) throw new Error(`${file}: ${key} is not set`);
     return v;
   };
-  return { kubernetes: need('KUBE_VERSION'), etcd: need('ETCD_VERSION'), kwok: need('KWOK_VERSION'), helm: need('HELM_VERSION') };
+  return {
+    kubernetes: need('KUBE_VERSION'),
+    etcd: need('ETCD_VERSION'),
+    kwok: need('KWOK_VERSION'),
+    helm: need('HELM_VERSION'),
+  };
 }
 
 export function binCacheDir(env: NodeJS.ProcessEnv = process.env): string {

@@ -23,10 +23,59 @@ async function openssl(dir: string, args: string[]): Promise<void> {
     await run('openssl', args, { cwd: dir });
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { stderr?: string };
-    if (err.code === 'ENOENT') throw new Error('openssl is not installed; the sandbox needs it to create its PKI (apt-get install openssl)');
-    throw new Error(`openssl ${args[0]} failed: ${err.stderr ?? err.message}`);
+    if (err.code === 'ENOENT') {
+      const why =
+        'openssl is not installed; the sandbox needs it to create its PKI (apt-get install openssl)';
+      throw new Error(why, { cause: e });
+    }
+    throw new Error(`openssl ${args[0]} failed: ${err.stderr ?? err.message}`, { cause: e });
   }
 }
+
+const DAYS = '3650';
+
+/** A key and a certificate signed by the sandbox CA (files `<name>.key`, `<name>.crt`). */
+async function signed(dir: string, name: string, subject: string, extensions: string): Promise<void> {
+  writeFileSync(join(dir, `${name}.ext`), extensions);
+  await openssl(dir, [
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.csr`,
+    '-subj',
+    subject,
+  ]);
+  await openssl(dir, [
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    `${name}.crt`,
+    '-days',
+    DAYS,
+    '-extfile',
+    `${name}.ext`,
+  ]);
+}
+
+const APISERVER_SANS = [
+  'IP:127.0.0.1',
+  'DNS:localhost',
+  'DNS:kubernetes',
+  'DNS:kubernetes.default',
+  'DNS:kubernetes.default.svc',
+  'IP:10.96.0.1',
+].join(',');
 
 /**
  * Creates a throw-away PKI for one sandbox: a CA, the API server's serving certificate (loopback
@@ -34,17 +83,28 @@ async function openssl(dir: string, args: string[]): Promise<void> {
  */
 export async function createPki(dir: string): Promise<SandboxPki> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const days = '3650';
-  await openssl(dir, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', days, '-subj', '/CN=kentaur-sandbox-ca']);
-  writeFileSync(
-    join(dir, 'apiserver.ext'),
-    'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,IP:10.96.0.1\nextendedKeyUsage=serverAuth\n',
+  await openssl(dir, [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-days',
+    DAYS,
+    '-subj',
+    '/CN=kentaur-sandbox-ca',
+  ]);
+  await signed(
+    dir,
+    'apiserver',
+    '/CN=kube-apiserver',
+    `subjectAltName=${APISERVER_SANS}\nextendedKeyUsage=serverAuth\n`,
   );
-  writeFileSync(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
-  await openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'apiserver.key', '-out', 'apiserver.csr', '-subj', '/CN=kube-apiserver']);
-  await openssl(dir, ['x509', '-req', '-in', 'apiserver.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'apiserver.crt', '-days', days, '-extfile', 'apiserver.ext']);
-  await openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'admin.key', '-out', 'admin.csr', '-subj', '/O=system:masters/CN=kentaur-sandbox-admin']);
-  await openssl(dir, ['x509', '-req', '-in', 'admin.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'admin.crt', '-days', days, '-extfile', 'client.ext']);
+  await signed(dir, 'admin', '/O=system:masters/CN=kentaur-sandbox-admin', 'extendedKeyUsage=clientAuth\n');
   await openssl(dir, ['genrsa', '-out', 'sa.key', '2048']);
   await openssl(dir, ['rsa', '-in', 'sa.key', '-pubout', '-out', 'sa.pub']);
   const f = (n: string) => join(dir, n);
@@ -62,13 +122,23 @@ export async function createPki(dir: string): Promise<SandboxPki> {
 }
 
 /** A self-contained kubeconfig (certificates inlined) for the admin user of the sandbox. */
-export function writeKubeconfig(path: string, server: string, pki: SandboxPki, name = 'kentaur-sandbox'): void {
+export function writeKubeconfig(
+  path: string,
+  server: string,
+  pki: SandboxPki,
+  name = 'kentaur-sandbox',
+): void {
   const b64 = (file: string) => readFileSync(file).toString('base64');
   const doc = {
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [{ name, cluster: { server, 'certificate-authority-data': b64(pki.caCert) } }],
-    users: [{ name: `${name}-admin`, user: { 'client-certificate-data': b64(pki.adminCert), 'client-key-data': b64(pki.adminKey) } }],
+    users: [
+      {
+        name: `${name}-admin`,
+        user: { 'client-certificate-data': b64(pki.adminCert), 'client-key-data': b64(pki.adminKey) },
+      },
+    ],
     contexts: [{ name, context: { cluster: name, user: `${name}-admin` } }],
     'current-context': name,
   };

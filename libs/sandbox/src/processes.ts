@@ -47,7 +47,12 @@ export function freePort(): Promise<number> {
  * Starts a component in its own process group, detached from the caller, output to its log file.
  * Detached so that `kentaur sandbox up` can return while the control plane keeps running.
  */
-export function startProcess(component: string, binary: string, args: string[], logFile: string): ManagedProcess {
+export function startProcess(
+  component: string,
+  binary: string,
+  args: string[],
+  logFile: string,
+): ManagedProcess {
   const fd = openSync(logFile, 'a');
   try {
     const child = spawn(binary, args, { detached: true, stdio: ['ignore', fd, fd] });

@@ -1,7 +1,14 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Node } from 'kubernetes-types/core/v1';
-import { isAlreadyExists, KubeClient, loadKubeconfig, Nodes, waitFor, type ResourceType } from '@kentaur/k8s-runtime';
+import {
+  isAlreadyExists,
+  KubeClient,
+  loadKubeconfig,
+  Nodes,
+  waitFor,
+  type ResourceType,
+} from '@kentaur/k8s-runtime';
 import { ensureBinaries } from './binaries';
 import {
   apiserverArgs,
@@ -15,7 +22,7 @@ import {
 } from './components';
 import { fleetNodes, fleetSize, loadFleet, type Fleet } from './fleet';
 import { probe, waitHealthy } from './health';
-import { deployDir, type SandboxLayout } from './layout';
+import { deployDir, type BinaryPaths, type SandboxLayout } from './layout';
 import { createPki, writeKubeconfig } from './pki';
 import {
   freePort,
@@ -57,26 +64,16 @@ const RuntimeClasses: ResourceType = {
   namespaced: false,
 };
 
-/**
- * Starts etcd, kube-apiserver, kube-controller-manager, kube-scheduler and KWOK on 127.0.0.1, then
- * creates the fleet's fake nodes and waits until kube-scheduler may use them. A healthy sandbox
- * already running in the same directory is reused. On failure everything started is stopped again
- * and the error carries the tail of the failing component's log.
- */
-export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxInfo> {
-  const { layout } = opts;
-  const log = opts.log ?? (() => undefined);
-  const existing = await sandboxStatus(layout);
-  if (existing.running && existing.healthy) {
-    log(`sandbox already running (${existing.server}); reusing it`);
-    return { kubeconfig: layout.kubeconfig, server: existing.server!, ports: existing.ports, nodes: existing.nodes ?? 0, reused: true };
-  }
-  if (existing.running) await sandboxDown(layout);
-  const fleet = loadFleet(opts.fleetFile ?? defaultFleetFile);
-  const bins = await ensureBinaries();
+/** Everything a start needs, decided before any process runs. */
+interface StartPlan {
+  ports: SandboxPorts;
+  files: ComponentFiles;
+  server: string;
+}
+
+async function prepare(layout: SandboxLayout, log: (m: string) => void): Promise<StartPlan> {
   for (const dir of [layout.root, layout.logs, layout.config]) mkdirSync(dir, { recursive: true });
   rmSync(layout.etcdData, { recursive: true, force: true });
-
   const ports: SandboxPorts = {
     etcdClient: await freePort(),
     etcdPeer: await freePort(),
@@ -98,10 +95,109 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxInfo> {
   };
   writeFileSync(files.schedulerConfig, schedulerConfig(files));
   copyFileSync(join(deployDir, 'kwok', 'stages.yaml'), files.kwokConfig);
+  return { ports, files, server };
+}
 
+interface Starter {
+  layout: SandboxLayout;
+  state: SandboxState;
+  timeoutMs: number;
+  log: (m: string) => void;
+}
+
+interface ComponentSpec {
+  component: string;
+  binary: string;
+  args: string[];
+  healthUrl: string;
+  ca?: Buffer;
+}
+
+/** Starts one component, records it in the state file at once, and waits for its health endpoint. */
+async function startComponent(s: Starter, c: ComponentSpec): Promise<void> {
+  s.log(`starting ${c.component}`);
+  const logFile = s.layout.log(c.component);
+  const proc = startProcess(c.component, c.binary, c.args, logFile);
+  s.state.processes.push(proc);
+  writeState(s.layout.state, s.state);
+  try {
+    await waitHealthy(c.component, c.healthUrl, {
+      ca: c.ca,
+      timeoutMs: s.timeoutMs,
+      isRunning: () => isOurs(proc),
+    });
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n--- last lines of ${logFile} ---\n${tail(logFile)}`, {
+      cause: e,
+    });
+  }
+}
+
+/** etcd → kube-apiserver → kube-controller-manager, kube-scheduler, kwok; each healthy before the next. */
+async function startControlPlane(s: Starter, bins: BinaryPaths, plan: StartPlan): Promise<void> {
+  const { ports, files, server } = plan;
+  const local = (port: number, path = '/healthz') => `https://127.0.0.1:${port}${path}`;
+  await startComponent(s, {
+    component: 'etcd',
+    binary: bins.etcd,
+    args: etcdArgs(ports, files),
+    healthUrl: `http://127.0.0.1:${ports.etcdClient}/health`,
+  });
+  const ca = readFileSync(files.pki.caCert);
+  await startComponent(s, {
+    component: 'kube-apiserver',
+    binary: bins.kubeApiserver,
+    args: apiserverArgs(ports, files),
+    healthUrl: `${server}/readyz`,
+    ca,
+  });
+  await startComponent(s, {
+    component: 'kube-controller-manager',
+    binary: bins.kubeControllerManager,
+    args: controllerManagerArgs(ports, files),
+    healthUrl: local(ports.controllerManager),
+  });
+  await startComponent(s, {
+    component: 'kube-scheduler',
+    binary: bins.kubeScheduler,
+    args: schedulerArgs(ports, files),
+    healthUrl: local(ports.scheduler),
+  });
+  await startComponent(s, {
+    component: 'kwok',
+    binary: bins.kwok,
+    args: kwokArgs(ports, files),
+    healthUrl: `http://127.0.0.1:${ports.kwok}/healthz`,
+  });
+}
+
+/**
+ * Starts etcd, kube-apiserver, kube-controller-manager, kube-scheduler and KWOK on 127.0.0.1, then
+ * creates the fleet's fake nodes and waits until kube-scheduler may use them. A healthy sandbox
+ * already running in the same directory is reused. On failure everything started is stopped again
+ * and the error carries the tail of the failing component's log.
+ */
+export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxInfo> {
+  const { layout } = opts;
+  const log = opts.log ?? (() => undefined);
+  const existing = await sandboxStatus(layout);
+  if (existing.running && existing.healthy) {
+    log(`sandbox already running (${existing.server}); reusing it`);
+    return {
+      kubeconfig: layout.kubeconfig,
+      server: existing.server!,
+      ports: existing.ports,
+      nodes: existing.nodes ?? 0,
+      reused: true,
+    };
+  }
+  if (existing.running) await sandboxDown(layout);
+  const fleet = loadFleet(opts.fleetFile ?? defaultFleetFile);
+  const bins = await ensureBinaries();
+  const plan = await prepare(layout, log);
   const state: SandboxState = {
     processes: [],
-    ports: { ...ports },
+    ports: { ...plan.ports },
     kubeconfig: layout.kubeconfig,
     fleet: fleet.name,
     startedAt: new Date().toISOString(),
@@ -109,29 +205,11 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxInfo> {
   };
   writeState(layout.state, state);
   if (opts.ownerPid) state.processes.push(startWatchdog(layout.state, opts.ownerPid, layout.log('watchdog')));
-
   const timeoutMs = opts.startTimeoutMs ?? 120_000;
-  const ca = readFileSync(pki.caCert);
-  const start = async (component: string, binary: string, args: string[], healthUrl: string, tls?: { ca: Buffer }) => {
-    log(`starting ${component}`);
-    const proc = startProcess(component, binary, args, layout.log(component));
-    state.processes.push(proc);
-    writeState(layout.state, state);
-    try {
-      await waitHealthy(component, healthUrl, { ...tls, timeoutMs, isRunning: () => isOurs(proc) });
-    } catch (e) {
-      throw new Error(`${(e as Error).message}\n--- last lines of ${layout.log(component)} ---\n${tail(layout.log(component))}`);
-    }
-  };
-
   try {
-    await start('etcd', bins.etcd, etcdArgs(ports, files), `http://127.0.0.1:${ports.etcdClient}/health`);
-    await start('kube-apiserver', bins.kubeApiserver, apiserverArgs(ports, files), `${server}/readyz`, { ca });
-    await start('kube-controller-manager', bins.kubeControllerManager, controllerManagerArgs(ports, files), `https://127.0.0.1:${ports.controllerManager}/healthz`);
-    await start('kube-scheduler', bins.kubeScheduler, schedulerArgs(ports, files), `https://127.0.0.1:${ports.scheduler}/healthz`);
-    await start('kwok', bins.kwok, kwokArgs(ports, files), `http://127.0.0.1:${ports.kwok}/healthz`);
+    await startControlPlane({ layout, state, timeoutMs, log }, bins, plan);
     const nodes = await createFleet(layout.kubeconfig, fleet, log, timeoutMs);
-    return { kubeconfig: layout.kubeconfig, server, ports: state.ports, nodes, reused: false };
+    return { kubeconfig: layout.kubeconfig, server: plan.server, ports: state.ports, nodes, reused: false };
   } catch (e) {
     log('start-up failed; stopping what was started');
     await stopAll(state);
@@ -141,14 +219,34 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxInfo> {
 }
 
 /** Creates the fleet's RuntimeClasses and nodes (batched) and waits until every node is Ready and untainted. */
-export async function createFleet(kubeconfig: string, fleet: Fleet, log: (m: string) => void, timeoutMs: number): Promise<number> {
-  const client = new KubeClient({ credentials: loadKubeconfig(kubeconfig), userAgent: 'kentaur-sandbox', maxSockets: 16 });
+export async function createFleet(
+  kubeconfig: string,
+  fleet: Fleet,
+  log: (m: string) => void,
+  timeoutMs: number,
+): Promise<number> {
+  const client = new KubeClient({
+    credentials: loadKubeconfig(kubeconfig),
+    userAgent: 'kentaur-sandbox',
+    maxSockets: 16,
+  });
   try {
     for (const name of fleet.runtimeClasses) {
-      await ignoreExisting(client.create(RuntimeClasses, { apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name }, handler: name } as never));
+      await ignoreExisting(
+        client.create(RuntimeClasses, {
+          apiVersion: 'node.k8s.io/v1',
+          kind: 'RuntimeClass',
+          metadata: { name },
+          handler: name,
+        } as never),
+      );
     }
     const size = fleetSize(fleet);
-    log(`creating ${size.nodes} fake nodes (${Object.entries(size.devices).map(([r, n]) => `${n} ${r}`).join(', ')})`);
+    log(
+      `creating ${size.nodes} fake nodes (${Object.entries(size.devices)
+        .map(([r, n]) => `${n} ${r}`)
+        .join(', ')})`,
+    );
     await forEachConcurrent(fleetNodes(fleet), 16, (node) => ignoreExisting(client.create(Nodes, node)));
     await waitFor(
       `${size.nodes} fake nodes to be Ready without the not-ready taint`,
@@ -180,7 +278,11 @@ async function ignoreExisting(p: Promise<unknown>): Promise<void> {
 }
 
 /** Runs `fn` over an iterable with at most `limit` calls in flight; the first failure rejects. */
-export async function forEachConcurrent<T>(items: Iterable<T>, limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+export async function forEachConcurrent<T>(
+  items: Iterable<T>,
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   const it = items[Symbol.iterator]();
   const worker = async () => {
     for (let next = it.next(); !next.done; next = it.next()) await fn(next.value);
@@ -236,11 +338,14 @@ export async function sandboxStatus(layout: SandboxLayout): Promise<SandboxStatu
     const creds = loadKubeconfig(layout.kubeconfig);
     healthy =
       components.every((c) => c.running) &&
-      (await probe(`${server}/readyz`, { ca: creds.caData, cert: creds.certData, key: creds.keyData })) === 200;
+      (await probe(`${server}/readyz`, { ca: creds.caData, cert: creds.certData, key: creds.keyData })) ===
+        200;
     if (healthy) {
       const client = new KubeClient({ credentials: creds });
       try {
-        nodes = (await client.listAll<Node>(Nodes, { labelSelector: 'type=kwok' })).items.filter(isSchedulable).length;
+        nodes = (await client.listAll<Node>(Nodes, { labelSelector: 'type=kwok' })).items.filter(
+          isSchedulable,
+        ).length;
       } finally {
         client.close();
       }

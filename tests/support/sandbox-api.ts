@@ -1,0 +1,3 @@
+// The sandbox library and the wait helper, for tests that drive sandboxes themselves.
+export { isAlive, readState, SandboxLayout, sandboxDown, sandboxStatus, sandboxUp } from '@kentaur/sandbox';
+export { waitFor } from '@kentaur/k8s-runtime';
