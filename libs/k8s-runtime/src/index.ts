@@ -3,3 +3,4 @@ export * from './errors';
 export * from './kubeconfig';
 export * from './resource-types';
 export * from './wait';
+export * from './kentaur-types';
