@@ -1,0 +1,199 @@
+import type { KubeClient, KubeObject, WatchEvent } from './client';
+import { realClock, type Clock } from './clock';
+import { KubeApiError, type KubeStatus } from './errors';
+import type { ResourceType } from './resource-types';
+
+export interface InformerHandlers<T> {
+  onAdd?(obj: T): void;
+  onUpdate?(oldObj: T, newObj: T): void;
+  onDelete?(obj: T): void;
+}
+
+export interface InformerOptions {
+  client: KubeClient;
+  type: ResourceType;
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  clock?: Clock;
+  /** Backoff between restarts after errors: doubles from initialMs to maxMs, reset by a healthy watch. */
+  backoff?: { initialMs: number; maxMs: number };
+  /** The server ends each watch after this long; the informer re-watches from its resourceVersion. */
+  watchTimeoutSeconds?: number;
+  /** Called on every restart with its cause, for logs and the informer-restarts metric. */
+  onRestart?: (cause: unknown) => void;
+}
+
+/** `namespace/name`, or `name` for cluster-scoped objects: the key of the cache and of work queues. */
+export function objectKey(obj: KubeObject): string {
+  const m = obj.metadata ?? {};
+  return m.namespace ? `${m.namespace}/${m.name}` : (m.name ?? '');
+}
+
+class WatchEnded extends Error {}
+
+/**
+ * Keeps a cache of one resource current by list + watch. Unlike a bare watch it never gives up:
+ * any error (410 Gone, an ERROR event, a broken connection, 5xx, 429) restarts it after a backoff
+ * with a relist, and a relist emits deletes for objects that vanished while the watch was down.
+ * A watch the server ends normally (its timeout) resumes from the last resourceVersion at once. Handlers run synchronously in event order; objects handed out are the cache's
+ * own and must not be mutated (copy before changing).
+ */
+export class Informer<T extends KubeObject> {
+  private readonly cache = new Map<string, T>();
+  private readonly handlers: InformerHandlers<T>[] = [];
+  private resourceVersion: string | undefined;
+  private synced = false;
+  private syncWaiters: (() => void)[] = [];
+  /** One signal for the informer's whole life: stop() must also end a watch that is only about to start. */
+  private readonly lifetime = new AbortController();
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private wake: (() => void) | undefined;
+  private readonly clock: Clock;
+  restarts = 0;
+
+  constructor(private readonly o: InformerOptions) {
+    this.clock = o.clock ?? realClock;
+  }
+
+  addHandlers(h: InformerHandlers<T>): void {
+    this.handlers.push(h);
+  }
+
+  start(): void {
+    this.running ??= this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.lifetime.abort();
+    this.wake?.();
+    await this.running;
+  }
+
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  waitForSync(): Promise<void> {
+    if (this.synced) return Promise.resolve();
+    return new Promise((r) => this.syncWaiters.push(r));
+  }
+
+  get(key: string): T | undefined {
+    return this.cache.get(key);
+  }
+
+  list(): T[] {
+    return [...this.cache.values()];
+  }
+
+  get size(): number {
+    return this.cache.size;
+  }
+
+  private async loop(): Promise<void> {
+    const { initialMs, maxMs } = this.o.backoff ?? { initialMs: 500, maxMs: 30_000 };
+    let delay = initialMs;
+    while (!this.stopped) {
+      try {
+        if (this.resourceVersion === undefined) await this.relist();
+        await this.watchOnce();
+        delay = initialMs; // the server closed a healthy watch (timeout): re-watch at once
+      } catch (e) {
+        if (this.stopped) break;
+        // Relist after every failure (as client-go's reflector does): resuming from the same
+        // resourceVersion may be exactly what failed (410 Gone, "too large resource version").
+        this.resourceVersion = undefined;
+        this.restarts++;
+        this.o.onRestart?.(e);
+        await this.sleep(delay * (0.75 + Math.random() * 0.5));
+        delay = Math.min(delay * 2, maxMs);
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = this.clock.setTimeout(() => {
+        this.wake = undefined;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        t.cancel();
+        resolve();
+      };
+    });
+  }
+
+  private async relist(): Promise<void> {
+    const { client, type, namespace, labelSelector, fieldSelector } = this.o;
+    const list = await client.listAll<T>(type, { namespace, labelSelector, fieldSelector });
+    const seen = new Set<string>();
+    for (const obj of list.items) {
+      seen.add(objectKey(obj));
+      this.upsert(obj);
+    }
+    for (const [key, obj] of this.cache) {
+      if (!seen.has(key)) {
+        this.cache.delete(key);
+        for (const h of this.handlers) h.onDelete?.(obj);
+      }
+    }
+    this.resourceVersion = list.metadata.resourceVersion;
+    if (!this.synced) {
+      this.synced = true;
+      for (const w of this.syncWaiters.splice(0)) w();
+    }
+  }
+
+  private async watchOnce(): Promise<void> {
+    const { client, type, namespace, labelSelector, fieldSelector } = this.o;
+    if (this.stopped) return;
+    const events = client.watch<T>(type, {
+      namespace,
+      labelSelector,
+      fieldSelector,
+      resourceVersion: this.resourceVersion,
+      allowWatchBookmarks: true,
+      timeoutSeconds: this.o.watchTimeoutSeconds ?? 300,
+      signal: this.lifetime.signal,
+    });
+    for await (const ev of events) this.apply(ev);
+  }
+
+  private apply(ev: WatchEvent<T>): void {
+    if (ev.type === 'ERROR') {
+      const status = ev.object as unknown as KubeStatus;
+      if (status.code === 410)
+        throw new KubeApiError({ statusCode: 410, method: 'WATCH', path: this.o.type.plural, status });
+      throw new WatchEnded(`watch ERROR event: ${status.message ?? JSON.stringify(status)}`);
+    }
+    const rv = ev.object.metadata?.resourceVersion;
+    if (ev.type === 'BOOKMARK') {
+      this.resourceVersion = rv ?? this.resourceVersion;
+      return;
+    }
+    if (ev.type === 'DELETED') {
+      const key = objectKey(ev.object);
+      const old = this.cache.get(key);
+      this.cache.delete(key);
+      for (const h of this.handlers) h.onDelete?.(old ?? ev.object);
+    } else {
+      this.upsert(ev.object);
+    }
+    this.resourceVersion = rv ?? this.resourceVersion;
+  }
+
+  private upsert(obj: T): void {
+    const key = objectKey(obj);
+    const old = this.cache.get(key);
+    if (old?.metadata?.resourceVersion === obj.metadata?.resourceVersion && old) return;
+    this.cache.set(key, obj);
+    for (const h of this.handlers) {
+      if (old) h.onUpdate?.(old, obj);
+      else h.onAdd?.(obj);
+    }
+  }
+}

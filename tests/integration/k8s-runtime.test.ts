@@ -1,0 +1,167 @@
+// libs/k8s-runtime against the real API server: the informer's cache follows creates, updates
+// and deletes through watch restarts and relists; leader election gives the Lease to exactly one
+// candidate and hands it over when the leader goes away.
+import type { ConfigMap } from 'kubernetes-types/core/v1';
+import { ConfigMaps, Informer, LeaderElector, type KubeClient, waitFor } from '@kentaur/k8s-runtime';
+import { createTestNamespace, testClient } from '../support/cluster';
+
+const cm = (name: string, data: Record<string, string> = {}): ConfigMap => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name },
+  data,
+});
+
+describe('Informer', () => {
+  let client: KubeClient;
+  let ns: string;
+  beforeAll(async () => {
+    client = testClient();
+    ns = await createTestNamespace(client, 'informer');
+  });
+  afterAll(() => client.close());
+
+  // Only labelled objects: kube-controller-manager adds kube-root-ca.crt to every namespace.
+  const labelled = (name: string, data: Record<string, string> = {}) => ({
+    ...cm(name, data),
+    metadata: { name, labels: { test: 'informer' } },
+  });
+  const informerOf = (extra: Partial<ConstructorParameters<typeof Informer>[0]> = {}) =>
+    new Informer<ConfigMap>({
+      client,
+      type: ConfigMaps,
+      namespace: ns,
+      labelSelector: 'test=informer',
+      ...extra,
+    });
+
+  it('follows adds, updates and deletes, and re-watches when the server ends each watch', async () => {
+    await client.create(ConfigMaps, labelled('before'), { namespace: ns });
+    const events: string[] = [];
+    // The server closes every watch after 1 s: the informer must keep going from its resourceVersion.
+    const informer = informerOf({ watchTimeoutSeconds: 1 });
+    informer.addHandlers({
+      onAdd: (o) => events.push(`add ${o.metadata!.name}`),
+      onUpdate: (_o, n) => events.push(`update ${n.metadata!.name} ${n.data?.v ?? ''}`),
+      onDelete: (o) => events.push(`delete ${o.metadata!.name}`),
+    });
+    informer.start();
+    try {
+      await informer.waitForSync();
+      expect(informer.get(`${ns}/before`)).toBeDefined();
+      await new Promise((r) => setTimeout(r, 2500)); // at least two server-side watch timeouts
+      await client.create(ConfigMaps, labelled('a'), { namespace: ns });
+      await client.patch(ConfigMaps, 'a', { data: { v: '2' } }, { namespace: ns });
+      await client.delete(ConfigMaps, 'before', { namespace: ns });
+      await waitFor('the informer to see all three changes', () =>
+        Promise.resolve(
+          informer.get(`${ns}/before`) === undefined && informer.get(`${ns}/a`)?.data?.v === '2'
+            ? true
+            : undefined,
+        ),
+      );
+      expect(events).toEqual(['add before', 'add a', 'update a 2', 'delete before']);
+      expect(informer.restarts).toBe(0); // server-side timeouts are normal ends, not failures
+    } finally {
+      await informer.stop();
+    }
+  });
+
+  it('restarts after a failed watch, relists, and reports the deletes it missed', async () => {
+    await client.create(ConfigMaps, labelled('keep'), { namespace: ns });
+    await client.create(ConfigMaps, labelled('gone'), { namespace: ns });
+    const first = informerOf();
+    first.start();
+    await first.waitForSync();
+    await first.stop();
+    const cached = first.list();
+    expect(cached.map((o) => o.metadata!.name).sort()).toEqual(['a', 'keep', 'gone'].sort());
+
+    // While no watch runs an object disappears. The next informer starts from the first one's cache
+    // and a resourceVersion the API server rejects, as a watch resumed after a long outage would.
+    await client.delete(ConfigMaps, 'gone', { namespace: ns });
+    const deleted: string[] = [];
+    const causes: string[] = [];
+    const resumed = informerOf({
+      backoff: { initialMs: 50, maxMs: 200 },
+      onRestart: (e) => causes.push(String(e)),
+    });
+    const internals = resumed as unknown as { cache: Map<string, ConfigMap>; resourceVersion: string };
+    for (const o of cached) internals.cache.set(`${ns}/${o.metadata!.name}`, o);
+    internals.resourceVersion = 'not-a-resource-version';
+    resumed.addHandlers({ onDelete: (o) => deleted.push(o.metadata!.name!) });
+    resumed.start();
+    try {
+      await waitFor('the resumed informer to notice the deletion', () =>
+        Promise.resolve(deleted.includes('gone') ? true : undefined),
+      );
+      expect(resumed.get(`${ns}/keep`)).toBeDefined();
+      expect(resumed.get(`${ns}/gone`)).toBeUndefined();
+      expect(resumed.restarts).toBe(1);
+      expect(causes[0]).toMatch(/400|resource ?version/i);
+    } finally {
+      await resumed.stop();
+    }
+  });
+});
+
+describe('LeaderElector', () => {
+  let client: KubeClient;
+  let ns: string;
+  beforeAll(async () => {
+    client = testClient();
+    ns = await createTestNamespace(client, 'lease');
+  });
+  afterAll(() => client.close());
+
+  const candidate = (identity: string, log: string[]) =>
+    new LeaderElector({
+      client,
+      namespace: ns,
+      name: 'kentaur-controller',
+      identity,
+      leaseDurationMs: 3000,
+      renewDeadlineMs: 2000,
+      retryPeriodMs: 200,
+      onStartedLeading: () => log.push(`${identity} leads`),
+      onStoppedLeading: () => log.push(`${identity} stops`),
+    });
+
+  it('elects exactly one leader and hands over when it releases the lease', async () => {
+    const log: string[] = [];
+    const a = candidate('a', log);
+    const b = candidate('b', log);
+    a.start();
+    b.start();
+    await waitFor('a leader', () => Promise.resolve(a.isLeader() || b.isLeader() ? true : undefined));
+    await new Promise((r) => setTimeout(r, 1000));
+    expect([a.isLeader(), b.isLeader()].filter(Boolean)).toHaveLength(1);
+    const [leader, other] = a.isLeader() ? [a, b] : [b, a];
+    await leader.stop();
+    await waitFor(
+      'the other candidate to take over',
+      () => Promise.resolve(other.isLeader() ? true : undefined),
+      { timeoutMs: 10_000 },
+    );
+    expect(leader.isLeader()).toBe(false);
+    await other.stop();
+    expect(log.filter((l) => l.endsWith('leads'))).toHaveLength(2);
+  });
+
+  it('takes over after the lease expires when the leader vanishes without releasing it', async () => {
+    const log: string[] = [];
+    const a = candidate('a2', log);
+    a.start();
+    await waitFor('a2 to lead', () => Promise.resolve(a.isLeader() ? true : undefined));
+    // Simulate a crash: stop renewing without releasing (no stop()).
+    (a as unknown as { stopped: boolean }).stopped = true;
+    const b = candidate('b2', log);
+    const started = Date.now();
+    b.start();
+    await waitFor('b2 to take over after expiry', () => Promise.resolve(b.isLeader() ? true : undefined), {
+      timeoutMs: 15_000,
+    });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2500); // not before the lease duration passed
+    await b.stop();
+  });
+});
