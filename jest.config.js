@@ -18,12 +18,17 @@ const swc = [
   },
 ];
 
+// NestJS 12 ships as ES modules only; Node >= 20.19 require()s them at run time, but Jest's module
+// system does not, so swc compiles them to CommonJS in tests. List every ESM-only package here.
+const esmOnly = ['@nestjs'];
+
 // Tests import the libraries by package name; map them to their sources so no build is needed.
 const moduleNameMapper = { '^@kentaur/([a-z0-9-]+)$': '<rootDir>/libs/$1/src' };
 
 const common = {
   rootDir: __dirname,
-  transform: { '^.+\\.ts$': swc },
+  transform: { '^.+\\.[jt]s$': swc },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
   moduleNameMapper,
   testEnvironment: 'node',
   modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],

@@ -1,0 +1,2 @@
+export * from './node.builder';
+export * from './workload.builder';
