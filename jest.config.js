@@ -23,7 +23,10 @@ const swc = [
 const esmOnly = ['@nestjs'];
 
 // Tests import the libraries by package name; map them to their sources so no build is needed.
-const moduleNameMapper = { '^@kentaur/([a-z0-9-]+)$': '<rootDir>/libs/$1/src' };
+const moduleNameMapper = {
+  '^@kentaur/(controller|gateway|cli)$': '<rootDir>/apps/$1/src',
+  '^@kentaur/([a-z0-9-]+)$': '<rootDir>/libs/$1/src',
+};
 
 const common = {
   rootDir: __dirname,

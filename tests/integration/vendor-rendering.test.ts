@@ -136,12 +136,10 @@ describe('vendor adapters on the real API server', () => {
       const pool = found.find((p) => p.vendor === vendor && p.model === model)!;
       expect(pool).toBeDefined();
       const name = `w-${vendor}-${model}`.toLowerCase();
-      const template = registry
-        .adapter(vendor)
-        .renderPodTemplate({
-          workload: { name, namespace: ns, spec: workload(name).spec },
-          pool: placement(pool),
-        });
+      const template = registry.adapter(vendor).renderPodTemplate({
+        workload: { name, namespace: ns, spec: workload(name).spec },
+        pool: placement(pool),
+      });
       const pod: Pod = {
         apiVersion: 'v1',
         kind: 'Pod',
@@ -182,7 +180,9 @@ describe('vendor adapters on the real API server', () => {
         metadata: { ...template.metadata, name: `${name}-0`, namespace: ns },
         spec: template.spec,
       };
-      expect(pod.spec?.resourceClaims?.[0]?.resourceClaimTemplateName).toBe(claim.metadata.name);
+      // kubernetes-types 1.30 still has the pre-1.31 shape; the API server (1.35) takes this one.
+      const podClaim = pod.spec?.resourceClaims?.[0] as { resourceClaimTemplateName?: string } | undefined;
+      expect(podClaim?.resourceClaimTemplateName).toBe(claim.metadata.name);
       await client.create(Pods, pod, { dryRun: true });
     }
   });
@@ -221,12 +221,10 @@ describe('vendor adapters on the real API server', () => {
     const { pools: found } = await pools(registry);
     const pool = found.find((p) => p.vendor === 'dare')!;
     expect(pool).toMatchObject({ model: 'vec1', nodes: ['render-dare-vec1-0'], computeUnitsPerDevice: 0.5 });
-    const template = registry
-      .adapter('dare')
-      .renderPodTemplate({
-        workload: { name: 'w-dare', namespace: ns, spec: workload('w-dare').spec },
-        pool: placement(pool),
-      });
+    const template = registry.adapter('dare').renderPodTemplate({
+      workload: { name: 'w-dare', namespace: ns, spec: workload('w-dare').spec },
+      pool: placement(pool),
+    });
     const pod: Pod = {
       apiVersion: 'v1',
       kind: 'Pod',

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { runController } from './controller.command';
 import { runSandbox } from './sandbox.command';
 import { runUp } from './up.command';
 
@@ -9,7 +10,7 @@ Usage:
   kentaur sandbox up [--fleet FILE]         start the local Kubernetes sandbox in the background
   kentaur sandbox down                      stop every process the sandbox started
   kentaur sandbox status [--json]           health of the sandbox's components
-  kentaur controller                        run the controller against a cluster
+  kentaur controller [--kubeconfig F]       run the controller (default: $KUBECONFIG, else in-cluster)
   kentaur gateway                           run the GraphQL gateway
   kentaur token --tenant NAME [--admin]     mint a development token (sandbox mode)
 
@@ -26,6 +27,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'sandbox':
       return runSandbox(rest);
     case 'controller':
+      return runController(rest);
     case 'gateway':
     case 'token':
       process.stderr.write(

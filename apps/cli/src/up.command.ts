@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
-import { binaryPaths, SandboxLayout, sandboxDown, sandboxUp } from '@kentaur/sandbox';
+import { controllerConfig, startController } from '@kentaur/controller';
+import { KubeClient, loadKubeconfig } from '@kentaur/k8s-runtime';
+import { binaryPaths, installCrds, SandboxLayout, sandboxDown, sandboxUp } from '@kentaur/sandbox';
 
 const say = (m: string) => process.stderr.write(`kentaur up: ${m}\n`);
 
@@ -15,6 +17,14 @@ export async function runUp(opts: { fleet?: string }): Promise<number> {
     ownerPid: process.pid,
     log: say,
   });
+  say('installing the kentaur.io CRDs');
+  const client = new KubeClient({ credentials: loadKubeconfig(info.kubeconfig) });
+  await installCrds(client);
+  client.close();
+  say('starting the controller');
+  const controller = await startController(
+    controllerConfig({ kubeconfig: info.kubeconfig, namespace: 'default', leaderElection: false }),
+  );
   process.stdout.write(
     [
       '',
@@ -22,7 +32,8 @@ export async function runUp(opts: { fleet?: string }): Promise<number> {
       `  Kubernetes API server   ${info.server}  (${info.nodes} fake accelerator and CPU nodes)`,
       `  kubeconfig              ${info.kubeconfig}`,
       `  try                     ${binaryPaths().kubectl} --kubeconfig ${info.kubeconfig} get nodes -o wide`,
-      '  controller, gateway     not part of this release yet (see README.md, "Status")',
+      `  controller              health on http://127.0.0.1:${controller.healthPort}/readyz; pools: kubectl get acceleratorpools`,
+      '  gateway                 not part of this release yet (see README.md, "Status")',
       '',
       'Press Ctrl-C to stop.',
       '',
@@ -33,6 +44,7 @@ export async function runUp(opts: { fleet?: string }): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  await controller.stop();
   if (!info.reused) {
     say('stopping the sandbox');
     await sandboxDown(layout);

@@ -24,6 +24,16 @@ export const AcceleratorPoolSpecSchema = s
         .default('devicePlugin')
         .describe('devicePlugin: extended resources; dra: ResourceClaimTemplates.'),
     ),
+    resourceName: s.optional(
+      s
+        .string({ maxLength: 253, minLength: 3 })
+        .describe('Extended resource of the devices, e.g. amd.com/gpu; default from the vendor.'),
+    ),
+    partition: s.optional(
+      s
+        .string({ maxLength: 32, minLength: 1 })
+        .describe('Partition profile when devices are slices of a chip, e.g. 3g.40gb.'),
+    ),
     devicesPerNode: s.optional(s.int({ minimum: 1, maximum: 256 })),
     memoryGB: s.optional(
       s

@@ -4,3 +4,4 @@ export * from './fleet';
 export * from './layout';
 export * from './processes';
 export * from './sandbox';
+export * from './crds';

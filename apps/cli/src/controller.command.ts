@@ -1,0 +1,37 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { controllerConfig, startController } from '@kentaur/controller';
+
+/** `kentaur controller`: runs the controller in the foreground until SIGINT/SIGTERM. */
+export async function runController(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      kubeconfig: { type: 'string' },
+      namespace: { type: 'string' },
+      'health-address': { type: 'string' },
+      'health-port': { type: 'string' },
+      'default-site': { type: 'string' },
+      'no-leader-election': { type: 'boolean' },
+    },
+  });
+  const kubeconfig = values.kubeconfig ?? process.env.KUBECONFIG;
+  const config = controllerConfig({
+    ...(kubeconfig ? { kubeconfig: resolve(kubeconfig) } : {}),
+    ...(values.namespace ? { namespace: values.namespace } : {}),
+    ...(values['health-address'] ? { healthHost: values['health-address'] } : {}),
+    ...(values['health-port'] ? { healthPort: Number(values['health-port']) } : {}),
+    ...(values['default-site'] ? { defaultSite: values['default-site'] } : {}),
+    leaderElection: !values['no-leader-election'],
+  });
+  const controller = await startController(config);
+  process.stderr.write(
+    `kentaur controller: running (health on ${config.healthHost}:${controller.healthPort})\n`,
+  );
+  await new Promise<void>((done) => {
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+  await controller.stop();
+  return 0;
+}

@@ -1,0 +1,30 @@
+import { Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { inClusterCredentials, KubeClient, loadKubeconfig } from '@kentaur/k8s-runtime';
+import { CONTROLLER_CONFIG, type ControllerConfig } from '../config';
+import { InformerHub } from './informer-hub';
+
+/** Owns the API client and the informer caches; both are closed when the application stops. */
+@Injectable()
+export class KubeConnection implements OnApplicationShutdown {
+  readonly client: KubeClient;
+  readonly informers: InformerHub;
+  private readonly log = new Logger('kube');
+
+  constructor(@Inject(CONTROLLER_CONFIG) config: ControllerConfig) {
+    const credentials = config.kubeconfig ? loadKubeconfig(config.kubeconfig) : inClusterCredentials();
+    this.client = new KubeClient({ credentials, userAgent: `kentaur-controller/${config.identity}` });
+    this.informers = new InformerHub(this.client, (resource, cause) =>
+      this.log.warn(
+        `${resource} informer restarting: ${cause instanceof Error ? cause.message : String(cause)}`,
+      ),
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.informers.stop();
+    this.client.close();
+  }
+}
+
+@Module({ providers: [KubeConnection], exports: [KubeConnection] })
+export class KubeModule {}

@@ -1,0 +1,48 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { ControllerModule } from './app.module';
+import { controllerConfig, type ControllerConfig } from './config';
+import { HealthServer } from './health/health.server';
+import { KubeConnection } from './kube/kube.module';
+import { LeadershipService } from './leader/leadership.service';
+import { PoolDiscoveryReconciler } from './pools/pool-discovery.reconciler';
+
+export { controllerConfig, type ControllerConfig };
+
+export interface RunningController {
+  healthPort: number;
+  pools: PoolDiscoveryReconciler;
+  leadership: LeadershipService;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the controller: caches first, then leader election; the reconcilers write only while this
+ * replica leads. Returns once the health server listens (readiness follows the caches' sync).
+ */
+export async function startController(config: ControllerConfig): Promise<RunningController> {
+  const app = await NestFactory.createApplicationContext(ControllerModule.forRoot(config), {
+    logger: ['log', 'warn', 'error'],
+  });
+  const kube = app.get(KubeConnection);
+  const leadership = app.get(LeadershipService);
+  const pools = app.get(PoolDiscoveryReconciler);
+  const health = new HealthServer({ live: () => true, ready: () => kube.informers.hasSynced() });
+  const healthPort = await health.listen(config.healthHost, config.healthPort);
+  kube.informers.start();
+  await kube.informers.waitForSync();
+  leadership.onChange((leading) => pools.setEnabled(leading));
+  leadership.start();
+  return {
+    healthPort,
+    pools,
+    leadership,
+    async stop() {
+      // Release the Lease and finish in-flight reconciles while the client is still open.
+      await leadership.onApplicationShutdown();
+      await pools.onApplicationShutdown();
+      await health.close();
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,120 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  AcceleratorPools,
+  isConflict,
+  ReconcileLoop,
+  WorkQueue,
+  writeStatusIfChanged,
+} from '@kentaur/k8s-runtime';
+import { discoverPools, type DiscoveredPool, VendorRegistry } from '@kentaur/vendors';
+import { CONTROLLER_CONFIG, type ControllerConfig } from '../config';
+import { KubeConnection } from '../kube/kube.module';
+import { allocatedByNode, discoveredPoolObject, poolStatus } from './pool-state';
+
+const FIELD_MANAGER = 'kentaur-pool-discovery';
+const ALL = 'all';
+
+/**
+ * Keeps AcceleratorPool objects in step with the Nodes: every group of identical accelerator nodes
+ * becomes (or updates) a pool, and every pool's status counts its nodes and devices. Node and pod
+ * events all enqueue the one key `all` after a short quiet time: recomputing the whole picture is
+ * cheap and cannot miss a node that moved between pools.
+ *
+ * Discovery owns only the fields it computes, written by server-side apply; fields an admin sets
+ * (cordoned, evacuate, prices) are never touched. A pool an admin declared keeps its spec; if
+ * discovery disagrees on a field the admin owns, the apply conflicts and the admin's value stays.
+ */
+@Injectable()
+export class PoolDiscoveryReconciler implements OnApplicationShutdown {
+  private readonly queue = new WorkQueue<string>();
+  private readonly loop: ReconcileLoop<string>;
+  private readonly registry = new VendorRegistry();
+  private readonly log = new Logger('pools');
+  private enabled = false;
+  lastResult: { pools: number; unrecognised: number } = { pools: 0, unrecognised: 0 };
+  /** Completed discovery passes (for metrics and tests). */
+  passes = 0;
+
+  constructor(
+    @Inject(CONTROLLER_CONFIG) private readonly config: ControllerConfig,
+    private readonly kube: KubeConnection,
+  ) {
+    this.loop = new ReconcileLoop({
+      name: 'pools',
+      queue: this.queue,
+      concurrency: 1,
+      reconcile: () => this.reconcile(),
+      onError: (_k, e) =>
+        this.log.warn(`pool reconcile failed: ${e instanceof Error ? e.message : String(e)}`),
+    });
+    const poke = () => this.queue.addAfter(ALL, this.config.poolResyncDelayMs);
+    const { nodes, pods, pools } = this.kube.informers;
+    for (const informer of [nodes, pods, pools] as const) {
+      informer.addHandlers({ onAdd: poke, onUpdate: poke, onDelete: poke });
+    }
+  }
+
+  /** Writes only while this replica leads; the caches stay warm either way. */
+  setEnabled(enabled: boolean): void {
+    this.enabled = enabled;
+    if (enabled) {
+      this.loop.start();
+      this.queue.add(ALL);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.loop.stop();
+  }
+
+  private async reconcile(): Promise<void> {
+    if (!this.enabled || !this.kube.informers.hasSynced()) return;
+    const { nodes, pods, pools: poolCache } = this.kube.informers;
+    const { pools, unrecognised } = discoverPools(nodes.list(), {
+      registry: this.registry,
+      defaultSite: this.config.defaultSite,
+    });
+    for (const u of unrecognised) this.log.warn(`node ${u.node} not recognised: ${u.reason}`);
+    this.lastResult = { pools: pools.length, unrecognised: unrecognised.length };
+    const byName = new Map(pools.map((p) => [p.name, p]));
+    for (const p of pools) await this.applySpec(p);
+    const podList = pods.list();
+    const names = new Set([...byName.keys(), ...poolCache.list().map((p) => p.metadata.name!)]);
+    for (const name of names) await this.writeStatus(name, byName.get(name), podList);
+    this.passes++;
+  }
+
+  private async applySpec(p: DiscoveredPool): Promise<void> {
+    try {
+      await this.kube.client.patch(AcceleratorPools, p.name, discoveredPoolObject(p), {
+        patchType: 'apply',
+        fieldManager: FIELD_MANAGER,
+      });
+    } catch (e) {
+      if (!isConflict(e)) throw e;
+      this.log.warn(
+        `pool ${p.name}: an admin owns fields discovery would change; keeping the admin's values`,
+      );
+    }
+  }
+
+  /**
+   * Status from the cache's copy: a stale copy fails with a conflict and the key is retried; a pool
+   * created a moment ago is not cached yet, and its arrival in the cache triggers another pass.
+   */
+  private async writeStatus(
+    name: string,
+    discovered: DiscoveredPool | undefined,
+    pods: Parameters<typeof allocatedByNode>[0],
+  ): Promise<void> {
+    const current = this.kube.informers.pools.get(name);
+    if (!current) return;
+    const resource = discovered?.resourceName ?? current.spec.resourceName ?? '';
+    await writeStatusIfChanged(
+      this.kube.client,
+      AcceleratorPools,
+      current,
+      poolStatus(discovered, allocatedByNode(pods, resource)),
+    );
+  }
+}
