@@ -8,11 +8,15 @@ import { FULL, gigafactorySnapshot, NOW, SMOKE } from './core-bench.fixture';
 
 /**
  * Admission scheduler benchmark: one full cycle over the gigafactory snapshot (50,000 pending,
- * 12,500 nodes), timed after a warm-up cycle, median of several. CORE_BENCH_SMOKE=1 runs the same
- * code on a small snapshot in a few seconds. Figures go to bench-results/core.json.
+ * 12,500 nodes), timed after a warm-up cycle, median of several. A cycle runs on one thread, so
+ * decisions per second are per core. CORE_BENCH_SMOKE=1 runs the same code on a small snapshot in
+ * a few seconds. Figures go to bench-results/core.json (core.smoke.json for the smoke run).
  *
  *   npx jest -c tests/bench/jest.bench.config.js core
- *   node --expose-gc node_modules/.bin/jest -c tests/bench/jest.bench.config.js core   (cleaner heap figure)
+ *   CORE_BENCH_SMOKE=1 npx jest -c tests/bench/jest.bench.config.js core
+ *
+ * Targets are reported, not asserted (a slower CI machine is no regression); CORE_BENCH_ENFORCE=1
+ * makes a missed target fail the run.
  */
 
 const TARGETS = { decisionsPerSecond: 5000, cycleSeconds: 2, heapGiB: 1.5 };
@@ -21,6 +25,8 @@ const MiB = 1024 * 1024;
 const smoke = process.env.CORE_BENCH_SMOKE === '1';
 const sizes = smoke ? SMOKE : FULL;
 const cycles = smoke ? 3 : 5;
+/** Small cycles are over before the JIT has optimised the hot paths: warm the smoke run up longer. */
+const warmUps = smoke ? 10 : 1;
 
 /**
  * A full garbage collection before each heap reading, so the figures are live data, not garbage
@@ -52,7 +58,8 @@ describe('core admission scheduler', () => {
     const nodes = snapshot.pools.reduce((n, p) => n + p.nodes.length, 0);
     const devices = snapshot.pools.reduce((n, p) => n + p.nodes.reduce((d, x) => d + x.capacity, 0), 0);
 
-    const warmUp = timeCycle(snapshot);
+    let warmUp = timeCycle(snapshot);
+    for (let i = 1; i < warmUps; i++) warmUp = timeCycle(snapshot);
     const times: number[] = [];
     let result = warmUp.result;
     // Right after a cycle, before any collection: live data plus the cycle's garbage (an upper
@@ -86,7 +93,8 @@ describe('core admission scheduler', () => {
         running: snapshot.running.length,
       },
       cycles: {
-        warmUpSeconds: round(warmUp.seconds),
+        warmUps,
+        lastWarmUpSeconds: round(warmUp.seconds),
         measuredSeconds: times.map((t) => round(t)),
         count: cycles,
       },

@@ -1,0 +1,12 @@
+export * from './fair-share';
+export * from './ids';
+export * from './portability';
+export * from './quote';
+export * from './result';
+export * from './scheduler';
+export * from './snapshot';
+export { compareAge, effectivePriority } from './ordering';
+export { PRIORITY_ORDER, priorityLevel, emergencyMayPreempt, reclaimMayPreempt } from './priority';
+export type { PreemptionKind } from './preemption';
+export type { StaticCode } from './feasibility';
+export { SCORE_WEIGHTS } from './scoring';

@@ -1,0 +1,3 @@
+export * from './builders';
+export * from './cycle';
+export * from './simulate';
