@@ -5,7 +5,7 @@ import type { Node, Pod } from 'kubernetes-types/core/v1';
 import type { AcceleratorPool } from '@kentaur/api';
 import { controllerConfig, startController, type RunningController } from '@kentaur/controller';
 import { AcceleratorPools, type KubeClient, Nodes, Pods, waitFor } from '@kentaur/k8s-runtime';
-import { createTestNamespace, testClient, testKubeconfig } from '../support/cluster';
+import { createTestNamespace, deleteTestNamespace, testClient, testKubeconfig } from '../support/cluster';
 import { installCrds } from '../support/crds';
 
 describe('controller: pool discovery', () => {
@@ -29,6 +29,12 @@ describe('controller: pool discovery', () => {
   });
   afterAll(async () => {
     await controller?.stop();
+    await client
+      .patch(AcceleratorPools, 'dk-1-tenstorrent-p150', {
+        spec: { cordoned: false, pricePerDeviceHourEUR: null },
+      })
+      .catch(() => undefined);
+    await deleteTestNamespace(client, ns);
     client.close();
   });
 

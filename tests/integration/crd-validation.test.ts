@@ -258,9 +258,12 @@ describe('CRD validation in the API server', () => {
       'workload-service.yaml',
     ]) {
       for (const obj of examples(file)) {
+        // Cluster-scoped names are shared by every test file (the controller discovers dk-1-* pools).
+        const namespaced = types[obj.kind].namespaced;
+        const name = namespaced ? obj.metadata!.name : unique(obj.metadata!.name!);
         const created = await client.create(types[obj.kind], {
           ...obj,
-          metadata: { ...obj.metadata, namespace: types[obj.kind].namespaced ? ns : undefined },
+          metadata: { ...obj.metadata, name, namespace: namespaced ? ns : undefined },
         });
         expect(created.metadata?.uid).toBeDefined();
       }

@@ -2,7 +2,7 @@
 // the fake nodes that have them, and KWOK runs them to completion after the annotated duration.
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 import { type KubeClient, Nodes, Pods, waitFor } from '@kentaur/k8s-runtime';
-import { createTestNamespace, testClient } from '../support/cluster';
+import { createTestNamespace, deleteTestNamespace, testClient } from '../support/cluster';
 
 // Vendor taints are keyed by the resource name, so the toleration is derived from it.
 function acceleratorPod(name: string, resource: string, count: number, runFor?: string): Pod {
@@ -32,7 +32,10 @@ describe('sandbox scheduling', () => {
     client = testClient();
     ns = await createTestNamespace(client, 'sched');
   });
-  afterAll(() => client.close());
+  afterAll(async () => {
+    await deleteTestNamespace(client, ns);
+    client.close();
+  });
 
   it('lists the default fleet with vendor resources in allocatable', async () => {
     const nodes = (await client.listAll<Node>(Nodes, { labelSelector: 'type=kwok' })).items;

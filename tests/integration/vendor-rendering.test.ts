@@ -20,7 +20,7 @@ import {
   type DiscoveredPool,
   type PoolPlacement,
 } from '@kentaur/vendors';
-import { createTestNamespace, testClient } from '../support/cluster';
+import { createTestNamespace, deleteTestNamespace, testClient } from '../support/cluster';
 
 const ResourceClaimTemplates: ResourceType = {
   group: 'resource.k8s.io',
@@ -74,6 +74,7 @@ describe('vendor adapters on the real API server', () => {
   });
   afterAll(async () => {
     for (const n of extraNodes) await client.delete(Nodes, n).catch(() => undefined);
+    await deleteTestNamespace(client, ns);
     client.close();
   });
 

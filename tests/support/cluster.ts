@@ -30,3 +30,8 @@ export async function createTestNamespace(
   });
   return name;
 }
+
+/** Deletes a test namespace (its pods go with it), so later files find the fleet free again. */
+export async function deleteTestNamespace(client: KubeClient, name: string): Promise<void> {
+  await client.delete(Namespaces, name).catch(() => undefined);
+}

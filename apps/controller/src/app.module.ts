@@ -3,6 +3,8 @@ import { CONTROLLER_CONFIG, type ControllerConfig } from './config';
 import { KubeModule } from './kube/kube.module';
 import { LeadershipService } from './leader/leadership.service';
 import { PoolDiscoveryReconciler } from './pools/pool-discovery.reconciler';
+import { SchedulingLoop } from './scheduling/scheduling.loop';
+import { WorkloadReconciler } from './workloads/workload.reconciler';
 
 /** Configuration is the one global provider (STYLE.md: no @Global except config and logging). */
 @Global()
@@ -17,11 +19,9 @@ class ConfigModule {
   }
 }
 
-@Module({
-  imports: [KubeModule],
-  providers: [LeadershipService, PoolDiscoveryReconciler],
-  exports: [LeadershipService, PoolDiscoveryReconciler],
-})
+const reconcilers = [LeadershipService, PoolDiscoveryReconciler, SchedulingLoop, WorkloadReconciler];
+
+@Module({ imports: [KubeModule], providers: reconcilers, exports: reconcilers })
 class ReconcilersModule {}
 
 @Module({})

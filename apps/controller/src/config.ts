@@ -16,6 +16,14 @@ export interface ControllerConfig {
   defaultSite: string;
   /** Quiet time after a node event before pools are recomputed (events come in bursts). */
   poolResyncDelayMs: number;
+  /** Shortest time between two scheduling cycles; events in between are coalesced. */
+  schedulingIntervalMs: number;
+  /** A cycle runs at least this often even without events (reservations and waits age). */
+  schedulingResyncMs: number;
+  /** Values for what pools and sites leave unset. */
+  snapshotDefaults: { pricePerDeviceHourEUR: number; pue: number; gridCarbonGramsPerKWh: number };
+  /** Sandbox mode: copy `sandbox.kentaur.io/*` annotations of a Workload to its pods (KWOK run times). */
+  sandbox: boolean;
 }
 
 export const CONTROLLER_CONFIG = Symbol('CONTROLLER_CONFIG');
@@ -29,6 +37,12 @@ export function controllerConfig(overrides: Partial<ControllerConfig> = {}): Con
     healthPort: 8081,
     defaultSite: 'dk-1',
     poolResyncDelayMs: 500,
+    schedulingIntervalMs: 500,
+    schedulingResyncMs: 10_000,
+    // Placeholders until the installation declares prices on its pools and Site objects for its
+    // sites; they are configuration, not measured or published figures.
+    snapshotDefaults: { pricePerDeviceHourEUR: 1, pue: 1.2, gridCarbonGramsPerKWh: 250 },
+    sandbox: false,
     ...overrides,
   };
 }

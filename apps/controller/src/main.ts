@@ -6,12 +6,16 @@ import { HealthServer } from './health/health.server';
 import { KubeConnection } from './kube/kube.module';
 import { LeadershipService } from './leader/leadership.service';
 import { PoolDiscoveryReconciler } from './pools/pool-discovery.reconciler';
+import { SchedulingLoop } from './scheduling/scheduling.loop';
+import { WorkloadReconciler } from './workloads/workload.reconciler';
 
 export { controllerConfig, type ControllerConfig };
 
 export interface RunningController {
   healthPort: number;
   pools: PoolDiscoveryReconciler;
+  scheduling: SchedulingLoop;
+  workloads: WorkloadReconciler;
   leadership: LeadershipService;
   stop(): Promise<void>;
 }
@@ -27,20 +31,30 @@ export async function startController(config: ControllerConfig): Promise<Running
   const kube = app.get(KubeConnection);
   const leadership = app.get(LeadershipService);
   const pools = app.get(PoolDiscoveryReconciler);
+  const scheduling = app.get(SchedulingLoop);
+  const workloads = app.get(WorkloadReconciler);
   const health = new HealthServer({ live: () => true, ready: () => kube.informers.hasSynced() });
   const healthPort = await health.listen(config.healthHost, config.healthPort);
   kube.informers.start();
   await kube.informers.waitForSync();
-  leadership.onChange((leading) => pools.setEnabled(leading));
+  leadership.onChange((leading) => {
+    pools.setEnabled(leading);
+    scheduling.setEnabled(leading);
+    workloads.setEnabled(leading);
+  });
   leadership.start();
   return {
     healthPort,
     pools,
+    scheduling,
+    workloads,
     leadership,
     async stop() {
       // Release the Lease and finish in-flight reconciles while the client is still open.
       await leadership.onApplicationShutdown();
+      await scheduling.onApplicationShutdown();
       await pools.onApplicationShutdown();
+      await workloads.onApplicationShutdown();
       await health.close();
       await app.close();
     },

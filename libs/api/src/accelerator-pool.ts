@@ -1,5 +1,5 @@
 import type { ObjectMeta } from 'kubernetes-types/meta/v1';
-import { dnsLabel, POOL_CLASSES } from './fields';
+import { dnsLabel, POOL_CLASSES, PRECISIONS } from './fields';
 import { s, type Infer } from './schema';
 import type { Condition } from './workload';
 
@@ -35,6 +35,11 @@ export const AcceleratorPoolSpecSchema = s
         .describe('Partition profile when devices are slices of a chip, e.g. 3g.40gb.'),
     ),
     devicesPerNode: s.optional(s.int({ minimum: 1, maximum: 256 })),
+    precisions: s.optional(
+      s
+        .array(s.enum(PRECISIONS), { maxItems: PRECISIONS.length, listType: 'set' })
+        .describe('Number formats the devices compute in; default from the catalog.'),
+    ),
     memoryGB: s.optional(
       s
         .number({ minimum: 0, exclusiveMinimum: true, maximum: 4096 })

@@ -127,6 +127,8 @@ export interface WorkloadAdmission {
   admittedAt: string;
   /** Compute units above the tenant's guaranteed quota: reclaimable by other tenants. */
   borrowed?: boolean;
+  /** The node planned for each replica and its devices; the pods are pinned to these nodes. */
+  placement?: { node: string; devices: number }[];
 }
 
 export interface WorkloadQuote {

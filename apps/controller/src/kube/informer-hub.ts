@@ -1,6 +1,23 @@
+import type { Deployment } from 'kubernetes-types/apps/v1';
+import type { Job } from 'kubernetes-types/batch/v1';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
-import type { AcceleratorPool } from '@kentaur/api';
-import { AcceleratorPools, Informer, type KubeClient, Nodes, Pods } from '@kentaur/k8s-runtime';
+import type { AcceleratorPool, Site, Tenant, Workload } from '@kentaur/api';
+import {
+  AcceleratorPools,
+  Deployments,
+  Informer,
+  Jobs,
+  type KubeClient,
+  Nodes,
+  Pods,
+  type ResourceType,
+  Sites,
+  Tenants,
+  Workloads,
+} from '@kentaur/k8s-runtime';
+
+/** Objects Kentaur creates for a Workload carry this label with the Workload's name. */
+export const WORKLOAD_LABEL = 'kentaur.io/workload';
 
 /**
  * The shared informers of the controller: one cache per resource, started once, read by every
@@ -10,21 +27,42 @@ export class InformerHub {
   readonly nodes: Informer<Node>;
   readonly pods: Informer<Pod>;
   readonly pools: Informer<AcceleratorPool>;
+  readonly workloads: Informer<Workload>;
+  readonly tenants: Informer<Tenant>;
+  readonly sites: Informer<Site>;
+  readonly jobs: Informer<Job>;
+  readonly deployments: Informer<Deployment>;
   private readonly all: Informer<never>[];
 
   constructor(client: KubeClient, onRestart: (resource: string, cause: unknown) => void) {
-    const make = <T extends object>(type: typeof Nodes, fieldSelector?: string) =>
+    const make = <T extends object>(type: ResourceType, fieldSelector?: string, labelSelector?: string) =>
       new Informer<T & { metadata?: object }>({
         client,
         type,
         fieldSelector,
+        labelSelector,
         onRestart: (e) => onRestart(type.plural, e),
       });
     this.nodes = make<Node>(Nodes);
     // Only pods that hold node resources: finished pods release their devices.
     this.pods = make<Pod>(Pods, 'status.phase!=Succeeded,status.phase!=Failed');
     this.pools = make<AcceleratorPool>(AcceleratorPools);
-    this.all = [this.nodes, this.pods, this.pools] as unknown as Informer<never>[];
+    this.workloads = make<Workload>(Workloads);
+    this.tenants = make<Tenant>(Tenants);
+    this.sites = make<Site>(Sites);
+    // Only what Kentaur created: other Jobs and Deployments of the cluster are none of its business.
+    this.jobs = make<Job>(Jobs, undefined, WORKLOAD_LABEL);
+    this.deployments = make<Deployment>(Deployments, undefined, WORKLOAD_LABEL);
+    this.all = [
+      this.nodes,
+      this.pods,
+      this.pools,
+      this.workloads,
+      this.tenants,
+      this.sites,
+      this.jobs,
+      this.deployments,
+    ] as unknown as Informer<never>[];
   }
 
   start(): void {

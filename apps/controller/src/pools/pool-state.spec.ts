@@ -82,6 +82,7 @@ describe('discoveredPoolObject', () => {
         'model',
         'nodeSelector',
         'powerWattsPerDevice',
+        'precisions',
         'resourceName',
         'site',
         'vendor',

@@ -15,6 +15,7 @@ export function discoveredSpec(p: DiscoveredPool): AcceleratorPoolSpec {
     resourceName: p.resourceName,
     devicesPerNode: p.devicesPerNode,
   };
+  if (p.precisions.length) spec.precisions = [...p.precisions];
   if (p.partition) spec.partition = p.partition;
   if (p.memoryGB !== undefined) spec.memoryGB = p.memoryGB;
   if (p.powerWattsPerDevice !== undefined) spec.powerWattsPerDevice = p.powerWattsPerDevice;

@@ -1,0 +1,134 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { Workload, WorkloadStatus } from '@kentaur/api';
+import { scheduleCycle, schedulerConfig, type CycleResult } from '@kentaur/core';
+import { isConflict, isNotFound, jsonEqual, Workloads } from '@kentaur/k8s-runtime';
+import { CONTROLLER_CONFIG, type ControllerConfig } from '../config';
+import { KubeConnection } from '../kube/kube.module';
+import { admittedStatus, preemptedStatus, waitingStatus } from './admission-status';
+import { buildSnapshot } from './snapshot-builder';
+
+/**
+ * The admission loop: on any relevant event (at most once per `schedulingIntervalMs`, and at least
+ * every `schedulingResyncMs`), build a snapshot from the caches, run the pure scheduler, and commit
+ * its decisions to Workload status. Each write carries the resourceVersion the decision was made
+ * on, so a decision taken on stale data fails with a conflict and is simply retaken next cycle.
+ * Victims are marked preempted before their preemptor is admitted; if any victim's write fails,
+ * the preemptor waits for the next cycle.
+ */
+@Injectable()
+export class SchedulingLoop implements OnApplicationShutdown {
+  private readonly log = new Logger('scheduler');
+  private enabled = false;
+  private running = false;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+  private resync: NodeJS.Timeout | undefined;
+  private lastRun = 0;
+  cycles = 0;
+  lastResult: CycleResult | undefined;
+
+  constructor(
+    @Inject(CONTROLLER_CONFIG) private readonly config: ControllerConfig,
+    private readonly kube: KubeConnection,
+  ) {
+    const poke = () => this.trigger();
+    const { workloads, tenants, pools, sites, nodes } = kube.informers;
+    for (const informer of [workloads, tenants, pools, sites, nodes] as const) {
+      informer.addHandlers({ onAdd: poke, onUpdate: poke, onDelete: poke });
+    }
+  }
+
+  setEnabled(enabled: boolean): void {
+    this.enabled = enabled;
+    clearInterval(this.resync);
+    if (enabled) {
+      this.resync = setInterval(() => this.trigger(), this.config.schedulingResyncMs);
+      this.resync.unref();
+      this.trigger();
+    }
+  }
+
+  /** Runs a cycle soon: coalesces bursts of events into one cycle per interval. */
+  trigger(): void {
+    if (!this.enabled) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) return;
+    const wait = Math.max(0, this.lastRun + this.config.schedulingIntervalMs - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.runCycle();
+    }, wait);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.enabled = false;
+    clearTimeout(this.timer);
+    clearInterval(this.resync);
+    while (this.running) await new Promise((r) => setTimeout(r, 10));
+  }
+
+  private async runCycle(): Promise<void> {
+    if (!this.enabled || !this.kube.informers.hasSynced()) return;
+    this.running = true;
+    this.lastRun = Date.now();
+    try {
+      await this.cycle();
+    } catch (e) {
+      this.log.warn(`scheduling cycle failed: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      this.running = false;
+      this.cycles++;
+      if (this.again) {
+        this.again = false;
+        this.trigger();
+      }
+    }
+  }
+
+  private async cycle(): Promise<void> {
+    const { informers } = this.kube;
+    const built = buildSnapshot({
+      nodes: informers.nodes.list(),
+      pods: informers.pods.list(),
+      pools: informers.pools.list(),
+      sites: informers.sites.list(),
+      tenants: informers.tenants.list(),
+      workloads: informers.workloads.list(),
+      defaults: this.config.snapshotDefaults,
+    });
+    const result = scheduleCycle(built.snapshot, schedulerConfig({ now: Date.now() }));
+    this.lastResult = result;
+    const now = new Date().toISOString();
+    const failedVictims = new Set<string>();
+    for (const p of result.preemptions) {
+      if (!(await this.write(p.victim, (w) => preemptedStatus(w, p, now)))) failedVictims.add(p.preemptor);
+    }
+    for (const a of result.admitted) {
+      if (a.preempted.length && failedVictims.has(a.key)) continue;
+      await this.write(a.key, (w) => admittedStatus(w, a, now));
+    }
+    for (const wait of result.waiting) await this.write(wait.key, (w) => waitingStatus(w, wait, now));
+    for (const o of built.orphans)
+      await this.write(o.key, (w) =>
+        waitingStatus(w, { position: 0, reason: o.reason, code: 'unknown-tenant' }, now),
+      );
+  }
+
+  /** Writes a status computed from the cached object; false when the object moved on (conflict) or is gone. */
+  private async write(key: string, next: (w: Workload) => WorkloadStatus): Promise<boolean> {
+    const cached = this.kube.informers.workloads.get(key);
+    if (!cached) return false;
+    const status = { ...next(cached), observedGeneration: cached.metadata.generation };
+    if (jsonEqual(cached.status, status)) return true;
+    try {
+      await this.kube.client.replace(Workloads, { ...cached, status }, { subresource: 'status' });
+      return true;
+    } catch (e) {
+      if (isConflict(e) || isNotFound(e)) return false;
+      throw e;
+    }
+  }
+}

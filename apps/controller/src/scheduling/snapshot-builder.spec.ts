@@ -1,0 +1,140 @@
+import type { Pod } from 'kubernetes-types/core/v1';
+import type { AcceleratorPool, Tenant, Workload } from '@kentaur/api';
+import { makeNode, makeWorkload } from '@kentaur/testing';
+import { buildSnapshot, pendingOf, type SnapshotInput } from './snapshot-builder';
+
+const defaults = { pricePerDeviceHourEUR: 1, pue: 1.2, gridCarbonGramsPerKWh: 250 };
+const amdPool: AcceleratorPool = {
+  apiVersion: 'kentaur.io/v1alpha1',
+  kind: 'AcceleratorPool',
+  metadata: { name: 'dk-1-amd-mi300x' },
+  spec: {
+    site: 'dk-1',
+    vendor: 'amd',
+    model: 'MI300X',
+    nodeSelector: { 'amd.com/gpu.product-name': 'AMD_Instinct_MI300X_OAM' },
+    resourceName: 'amd.com/gpu',
+    computeUnitsPerDevice: 1.31,
+    precisions: ['bf16'],
+  },
+};
+const tenant: Tenant = {
+  apiVersion: 'kentaur.io/v1alpha1',
+  kind: 'Tenant',
+  metadata: { name: 'acme' },
+  spec: {
+    displayName: 'ACME',
+    tier: 'sme',
+    namespaces: ['tenant-acme'],
+    quota: { guaranteedCU: 10, limitCU: 40 },
+  },
+};
+const nodes = [makeNode('amd-0').amd('MI300X', 8).obj(), makeNode('amd-1').amd('MI300X', 8).obj()];
+const pod = (node: string, devices: number, workload?: string): Pod => ({
+  metadata: { namespace: 'tenant-acme', labels: workload ? { 'kentaur.io/workload': workload } : {} },
+  spec: {
+    nodeName: node,
+    containers: [{ name: 'c', resources: { limits: { 'amd.com/gpu': String(devices) } } }],
+  },
+  status: { phase: 'Running' },
+});
+const admitted = (
+  name: string,
+  placement: { node: string; devices: number }[],
+  replicas = placement.length,
+): Workload => {
+  const w = makeWorkload(name, 'tenant-acme')
+    .replicas(replicas)
+    .accelerators({ count: placement[0]!.devices })
+    .obj();
+  w.status = {
+    phase: 'Admitted',
+    admission: {
+      site: 'dk-1',
+      pool: 'dk-1-amd-mi300x',
+      vendor: 'amd',
+      model: 'MI300X',
+      computeUnits: 1,
+      admittedAt: '2026-11-22T00:00:00Z',
+      placement,
+    },
+  };
+  return w;
+};
+const input = (over: Partial<SnapshotInput>): SnapshotInput => ({
+  nodes,
+  pods: [],
+  pools: [amdPool],
+  sites: [],
+  tenants: [tenant],
+  workloads: [],
+  defaults,
+  ...over,
+});
+const freeOf = (i: SnapshotInput) =>
+  Object.fromEntries(buildSnapshot(i).snapshot.pools[0]!.nodes.map((n) => [n.name, n.free]));
+
+describe('buildSnapshot', () => {
+  it('counts devices held by bound pods as used', () => {
+    expect(freeOf(input({ pods: [pod('amd-0', 3)] }))).toEqual({ 'amd-0': 5, 'amd-1': 8 });
+  });
+
+  it('counts the plan of an admitted workload until its pods are bound, and only then', () => {
+    const w = admitted('w', [{ node: 'amd-1', devices: 8 }]);
+    expect(freeOf(input({ workloads: [w] }))).toEqual({ 'amd-0': 8, 'amd-1': 0 });
+    // Bound elsewhere than planned: the plan no longer counts, the binding does.
+    expect(freeOf(input({ workloads: [w], pods: [pod('amd-0', 8, 'w')] }))).toEqual({
+      'amd-0': 0,
+      'amd-1': 8,
+    });
+  });
+
+  it('maps running and pending workloads, and reports workloads no tenant owns', () => {
+    const stray = makeWorkload('stray', 'elsewhere').obj();
+    const queued = makeWorkload('q', 'tenant-acme').obj();
+    const built = buildSnapshot(
+      input({ workloads: [admitted('r', [{ node: 'amd-0', devices: 2 }]), queued, stray] }),
+    );
+    expect(built.snapshot.running.map((r) => r.key)).toEqual(['tenant-acme/r']);
+    expect(built.snapshot.pending.map((p) => p.key)).toEqual(['tenant-acme/q']);
+    expect(built.orphans).toEqual([
+      { key: 'elsewhere/stray', reason: expect.stringMatching(/no Tenant lists namespace elsewhere/) },
+    ]);
+  });
+
+  it('leaves out pools without compute units, saying why', () => {
+    const bare = {
+      ...amdPool,
+      metadata: { name: 'bare' },
+      spec: { ...amdPool.spec, computeUnitsPerDevice: undefined },
+    };
+    const built = buildSnapshot(input({ pools: [bare] }));
+    expect(built.snapshot.pools).toEqual([]);
+    expect(built.skippedPools).toEqual([
+      { pool: 'bare', reason: expect.stringMatching(/computeUnitsPerDevice/) },
+    ]);
+  });
+});
+
+describe('pendingOf', () => {
+  it('a generic image covers every vendor; per-vendor images only theirs', () => {
+    const generic = makeWorkload('a', 'ns').image('r/x:1').obj();
+    const perVendor = makeWorkload('b', 'ns')
+      .image(undefined)
+      .images({ amd: 'r/x:rocm', nvidia: 'r/x:cuda' })
+      .obj();
+    expect(pendingOf(generic, 'acme').imageVendors).toEqual(['*']);
+    expect(pendingOf(perVendor, 'acme').imageVendors).toEqual(['amd', 'nvidia']);
+  });
+
+  it('reads durations, defaults and the gang shape', () => {
+    const w = makeWorkload('c', 'ns').replicas(3).accelerators({ count: 4 }).maxDuration('1h30m').obj();
+    expect(pendingOf(w, 'acme')).toMatchObject({
+      replicas: 3,
+      devicesPerReplica: 4,
+      maxDurationSeconds: 5400,
+      priorityClass: 'standard',
+      optimizeFor: 'balanced',
+    });
+  });
+});

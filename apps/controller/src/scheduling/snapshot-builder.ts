@@ -1,0 +1,268 @@
+import type { Node, Pod } from 'kubernetes-types/core/v1';
+import { parseDuration, type AcceleratorPool, type Site, type Tenant, type Workload } from '@kentaur/api';
+import {
+  ANY_VENDOR_IMAGE,
+  nodeName,
+  poolName,
+  siteName,
+  tenantName,
+  workloadKey,
+  type ClusterSnapshot,
+  type NodeSnapshot,
+  type PendingWorkload,
+  type PoolSnapshot,
+  type ReplicaPlacement,
+  type RunningWorkload,
+  type SiteSnapshot,
+  type TenantSnapshot,
+} from '@kentaur/core';
+import { isNodeReady } from '@kentaur/vendors';
+
+/** Defaults for what an installation has not declared (Helm values set them in production). */
+export interface SnapshotDefaults {
+  pricePerDeviceHourEUR: number;
+  pue: number;
+  gridCarbonGramsPerKWh: number;
+}
+
+export interface SnapshotInput {
+  nodes: readonly Node[];
+  pods: readonly Pod[];
+  pools: readonly AcceleratorPool[];
+  sites: readonly Site[];
+  tenants: readonly Tenant[];
+  workloads: readonly Workload[];
+  defaults: SnapshotDefaults;
+}
+
+/** Phases in which a workload waits for admission (Preempted work is requeued, never lost). */
+export const PENDING_PHASES = new Set([undefined, 'Pending', 'Queued', 'Preempted']);
+/** Phases in which a workload holds devices. */
+export const HOLDING_PHASES = new Set(['Admitted', 'Running']);
+
+export interface BuiltSnapshot {
+  snapshot: ClusterSnapshot;
+  /** Pending workloads that no Tenant owns: they wait with this reason, outside the scheduler. */
+  orphans: { key: string; reason: string }[];
+  /** Pools left out of scheduling, with why (e.g. no compute units known). */
+  skippedPools: { pool: string; reason: string }[];
+}
+
+const keyOf = (w: Workload) => `${w.metadata.namespace}/${w.metadata.name}`;
+
+function matches(selector: Record<string, string>, node: Node): boolean {
+  const labels = node.metadata?.labels ?? {};
+  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
+function podDevices(pod: Pod, resource: string): number {
+  return (pod.spec?.containers ?? []).reduce((n, c) => n + Number(c.resources?.limits?.[resource] ?? 0), 0);
+}
+
+/** Devices held by bound, unfinished pods per node, and the nodes each Kentaur workload's pods took. */
+function boundUsage(pods: readonly Pod[], resourceOf: (node: string) => string | undefined) {
+  const used = new Map<string, number>();
+  const boundNodes = new Map<string, Set<string>>();
+  for (const pod of pods) {
+    const node = pod.spec?.nodeName;
+    if (!node || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
+    const resource = resourceOf(node);
+    if (resource) used.set(node, (used.get(node) ?? 0) + podDevices(pod, resource));
+    const owner = pod.metadata?.labels?.['kentaur.io/workload'];
+    if (!owner) continue;
+    const key = `${pod.metadata?.namespace}/${owner}`;
+    boundNodes.set(key, (boundNodes.get(key) ?? new Set()).add(node));
+  }
+  return { used, boundNodes };
+}
+
+/**
+ * Devices in use per node: held by bound pods, plus, for admitted workloads whose pods are not all
+ * bound yet, what the plan promised for the replicas still unbound (on planned nodes none of its
+ * pods took), so that admission and binding cannot race.
+ */
+function usedByNode(
+  input: SnapshotInput,
+  resourceOf: (node: string) => string | undefined,
+): Map<string, number> {
+  const { used, boundNodes } = boundUsage(input.pods, resourceOf);
+  for (const w of input.workloads) {
+    if (!HOLDING_PHASES.has(w.status?.phase ?? '')) continue;
+    const bound = boundNodes.get(keyOf(w)) ?? new Set<string>();
+    const unboundPlan = placementOf(w).filter((p) => !bound.has(p.node));
+    for (const p of unboundPlan.slice(0, Math.max(0, (w.spec.replicas ?? 1) - bound.size))) {
+      used.set(p.node, (used.get(p.node) ?? 0) + p.devices);
+    }
+  }
+  return used;
+}
+
+function placementOf(w: Workload): ReplicaPlacement[] {
+  const raw = w.status?.admission?.placement ?? [];
+  return raw.map((p) => ({ node: nodeName(p.node), devices: p.devices }));
+}
+
+function buildPools(input: SnapshotInput, skipped: BuiltSnapshot['skippedPools']): PoolSnapshot[] {
+  const resourceByNode = new Map<string, string>();
+  const members = new Map<string, Node[]>();
+  for (const pool of input.pools) {
+    const nodes = input.nodes.filter((n) => matches(pool.spec.nodeSelector, n));
+    members.set(pool.metadata.name!, nodes);
+    for (const n of nodes)
+      if (pool.spec.resourceName) resourceByNode.set(n.metadata!.name!, pool.spec.resourceName);
+  }
+  const used = usedByNode(input, (n) => resourceByNode.get(n));
+  const out: PoolSnapshot[] = [];
+  for (const pool of input.pools) {
+    const name = pool.metadata.name!;
+    const spec = pool.spec;
+    if (!spec.computeUnitsPerDevice || !spec.resourceName) {
+      skipped.push({
+        pool: name,
+        reason: 'no computeUnitsPerDevice or resourceName: set them on the AcceleratorPool',
+      });
+      continue;
+    }
+    const nodes: NodeSnapshot[] = (members.get(name) ?? []).filter(isNodeReady).map((n) => {
+      const capacity = Number(n.status?.allocatable?.[spec.resourceName!] ?? 0);
+      return {
+        name: nodeName(n.metadata!.name!),
+        capacity,
+        free: Math.max(0, capacity - (used.get(n.metadata!.name!) ?? 0)),
+      };
+    });
+    out.push({
+      name: poolName(name),
+      site: siteName(spec.site),
+      vendor: spec.vendor,
+      model: spec.model,
+      classes: spec.classes ?? ['training', 'inference'],
+      memoryGB: spec.memoryGB,
+      precisions: spec.precisions ?? [],
+      computeUnitsPerDevice: spec.computeUnitsPerDevice,
+      pricePerDeviceHourEUR: spec.pricePerDeviceHourEUR ?? input.defaults.pricePerDeviceHourEUR,
+      powerWattsPerDevice: spec.powerWattsPerDevice ?? 0,
+      cordoned: spec.cordoned ?? false,
+      nodes,
+    });
+  }
+  return out;
+}
+
+function buildSites(input: SnapshotInput, pools: readonly PoolSnapshot[]): SiteSnapshot[] {
+  const declared = new Map(input.sites.map((s) => [s.metadata.name!, s]));
+  const names = new Set([...declared.keys(), ...pools.map((p) => p.site as string)]);
+  return [...names].sort().map((name) => {
+    const spec = declared.get(name)?.spec;
+    return {
+      name: siteName(name),
+      pue: spec?.pue ?? input.defaults.pue,
+      gridCarbonGramsPerKWh: spec?.gridCarbonGramsPerKWh ?? input.defaults.gridCarbonGramsPerKWh,
+      pricePerKWhEUR: spec?.pricePerKWhEUR,
+    };
+  });
+}
+
+function buildTenant(t: Tenant): TenantSnapshot {
+  return {
+    name: tenantName(t.metadata.name!),
+    tier: t.spec.tier,
+    guaranteedCU: t.spec.quota.guaranteedCU,
+    limitCU: t.spec.quota.limitCU,
+    weight: t.spec.weight ?? 1,
+    vendors: t.spec.vendors,
+    sites: t.spec.sites?.map(siteName),
+    monthlyBudgetEUR: t.spec.budget?.monthlyEUR,
+    monthSpentEUR: t.status?.monthSpentEUR ?? 0,
+    allowEmergency: t.spec.allowEmergency ?? false,
+  };
+}
+
+/** What each replica needs, in the scheduler's terms. */
+function shapeOf(s: Workload['spec']) {
+  const a = s.accelerators;
+  return {
+    replicas: s.replicas ?? 1,
+    devicesPerReplica: a.count,
+    class: a.class ?? 'any',
+    minMemoryGB: a.minMemoryGB,
+    precisions: a.precisions ?? [],
+    vendors: a.vendors,
+    models: a.models,
+  };
+}
+
+export function pendingOf(w: Workload, tenant: string): PendingWorkload {
+  const s = w.spec;
+  return {
+    key: workloadKey(keyOf(w)),
+    tenant: tenantName(tenant),
+    priorityClass: s.priorityClass ?? 'standard',
+    createdAt: Date.parse(w.metadata.creationTimestamp ?? '') || 0,
+    ...shapeOf(s),
+    imageVendors: s.template.image ? [ANY_VENDOR_IMAGE] : Object.keys(s.template.images ?? {}),
+    maxDurationSeconds: s.maxDuration ? parseDuration(s.maxDuration) : undefined,
+    budgetEUR: s.budgetEUR,
+    sites: s.placement?.sites?.map(siteName),
+    optimizeFor: s.placement?.optimizeFor ?? 'balanced',
+    attempts: w.status?.attempts ?? 0,
+  };
+}
+
+function runningOf(w: Workload, tenant: string): RunningWorkload | undefined {
+  const a = w.status?.admission;
+  if (!a) return undefined;
+  const admittedAt = Date.parse(a.admittedAt) || 0;
+  const seconds = w.spec.maxDuration ? parseDuration(w.spec.maxDuration) : undefined;
+  return {
+    key: workloadKey(keyOf(w)),
+    tenant: tenantName(tenant),
+    priorityClass: w.spec.priorityClass ?? 'standard',
+    pool: poolName(a.pool),
+    placement: placementOf(w),
+    computeUnits: a.computeUnits,
+    admittedAt,
+    expectedEndAt: seconds !== undefined ? admittedAt + seconds * 1000 : undefined,
+    borrowed: a.borrowed ?? false,
+    portable: w.status?.portable ?? false,
+  };
+}
+
+/** The scheduler's frozen input, built from the informer caches. Pure. */
+export function buildSnapshot(input: SnapshotInput): BuiltSnapshot {
+  const skippedPools: BuiltSnapshot['skippedPools'] = [];
+  const pools = buildPools(input, skippedPools);
+  const tenantOfNamespace = new Map<string, string>();
+  for (const t of input.tenants)
+    for (const ns of t.spec.namespaces) tenantOfNamespace.set(ns, t.metadata.name!);
+  const pending: PendingWorkload[] = [];
+  const running: RunningWorkload[] = [];
+  const orphans: BuiltSnapshot['orphans'] = [];
+  for (const w of input.workloads) {
+    if (w.metadata.deletionTimestamp || w.spec.cancel) continue;
+    const tenant = tenantOfNamespace.get(w.metadata.namespace ?? '');
+    const phase = w.status?.phase;
+    if (HOLDING_PHASES.has(phase ?? '')) {
+      const r = tenant ? runningOf(w, tenant) : undefined;
+      if (r) running.push(r);
+    } else if (PENDING_PHASES.has(phase)) {
+      if (tenant) pending.push(pendingOf(w, tenant));
+      else
+        orphans.push({
+          key: keyOf(w),
+          reason: `no Tenant lists namespace ${w.metadata.namespace}: ask the platform team to add it to a Tenant`,
+        });
+    }
+  }
+  return {
+    snapshot: {
+      pools,
+      sites: buildSites(input, pools),
+      tenants: input.tenants.map(buildTenant),
+      pending,
+      running,
+    },
+    orphans,
+    skippedPools,
+  };
+}

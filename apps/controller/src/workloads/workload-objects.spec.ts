@@ -1,0 +1,126 @@
+import type { Pod } from 'kubernetes-types/core/v1';
+import type { AcceleratorPool, Workload } from '@kentaur/api';
+import { makeWorkload } from '@kentaur/testing';
+import { VendorRegistry } from '@kentaur/vendors';
+import { desiredObjects, observedPhase } from './workload-objects';
+
+const pool: AcceleratorPool = {
+  apiVersion: 'kentaur.io/v1alpha1',
+  kind: 'AcceleratorPool',
+  metadata: { name: 'dk-1-amd-mi300x' },
+  spec: {
+    site: 'dk-1',
+    vendor: 'amd',
+    model: 'MI300X',
+    nodeSelector: { 'amd.com/gpu.product-name': 'AMD_Instinct_MI300X_OAM' },
+    resourceName: 'amd.com/gpu',
+  },
+};
+const registry = new VendorRegistry();
+
+function admitted(built: Workload, nodes: string[]): Workload {
+  const w: Workload = {
+    ...built,
+    metadata: {
+      ...built.metadata,
+      uid: 'uid-1',
+      annotations: { 'sandbox.kentaur.io/run-for': '5s', 'other.example/x': 'y' },
+    },
+  };
+  w.status = {
+    phase: 'Admitted',
+    admission: {
+      site: 'dk-1',
+      pool: 'dk-1-amd-mi300x',
+      vendor: 'amd',
+      model: 'MI300X',
+      computeUnits: 1,
+      admittedAt: '2026-11-22T00:00:00Z',
+      placement: nodes.map((node) => ({ node, devices: w.spec.accelerators.count })),
+    },
+  };
+  return w;
+}
+
+describe('desiredObjects', () => {
+  it('Batch gang: an Indexed Job owned by the Workload, pinned to the planned nodes, and a headless Service', () => {
+    const w = admitted(
+      makeWorkload('train', 'ns')
+        .kind('Batch')
+        .replicas(2)
+        .accelerators({ count: 8 })
+        .maxDuration('6h')
+        .obj(),
+      ['amd-1', 'amd-0'],
+    );
+    const d = desiredObjects({ workload: w, tenant: 'acme', pool, registry, sandbox: true });
+    expect(d.job?.spec).toMatchObject({
+      completionMode: 'Indexed',
+      completions: 2,
+      parallelism: 2,
+      backoffLimit: 0,
+      activeDeadlineSeconds: 21600,
+    });
+    expect(d.job?.metadata?.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'Workload', name: 'train', uid: 'uid-1', controller: true }),
+    ]);
+    const spec = d.job!.spec!.template.spec!;
+    expect(spec.containers[0]!.resources?.limits?.['amd.com/gpu']).toBe('8');
+    expect(
+      spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms[0]
+        ?.matchExpressions?.[0]?.values,
+    ).toEqual(['amd-0', 'amd-1']);
+    expect(
+      spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.[0]?.topologyKey,
+    ).toBe('kubernetes.io/hostname');
+    expect(d.job!.spec!.template.metadata?.annotations).toEqual({ 'sandbox.kentaur.io/run-for': '5s' });
+    expect(d.job!.spec!.template.metadata?.labels).toMatchObject({
+      'kentaur.io/workload': 'train',
+      'kentaur.io/tenant': 'acme',
+    });
+    expect(d.services).toHaveLength(1);
+    expect(d.services[0]!.spec).toMatchObject({
+      clusterIP: 'None',
+      selector: { 'kentaur.io/workload': 'train' },
+    });
+  });
+
+  it('copies sandbox annotations only in sandbox mode', () => {
+    const w = admitted(makeWorkload('one', 'ns').obj(), ['amd-0']);
+    const d = desiredObjects({ workload: w, tenant: 'acme', pool, registry, sandbox: false });
+    expect(d.job!.spec!.template.metadata?.annotations ?? {}).toEqual({});
+    expect(d.services).toEqual([]);
+  });
+
+  it('Service: a Deployment and a Service, no Job', () => {
+    const w = admitted(makeWorkload('chat', 'ns').kind('Service').maxDuration(undefined).obj(), ['amd-0']);
+    const d = desiredObjects({ workload: w, tenant: 'acme', pool, registry, sandbox: false });
+    expect(d.job).toBeUndefined();
+    expect(d.deployment?.spec).toMatchObject({
+      replicas: 1,
+      selector: { matchLabels: { 'kentaur.io/workload': 'chat' } },
+    });
+    expect(d.deployment?.spec?.template.spec?.restartPolicy).toBe('Always');
+    expect(d.services[0]!.spec?.clusterIP).toBeUndefined();
+  });
+});
+
+describe('observedPhase', () => {
+  const w = makeWorkload('w', 'ns').replicas(2).obj();
+  const pod = (phase: string): Pod => ({ status: { phase } });
+  it.each([
+    [
+      'Job complete',
+      { job: { status: { conditions: [{ type: 'Complete', status: 'True' }] } } },
+      'Succeeded',
+    ],
+    ['Job failed', { job: { status: { conditions: [{ type: 'Failed', status: 'True' }] } } }, 'Failed'],
+    ['all replicas running', { pods: [pod('Running'), pod('Running')] }, 'Running'],
+    ['one of two running', { pods: [pod('Running'), pod('Pending')] }, 'Admitted'],
+    ['no pods yet', { pods: [] }, 'Admitted'],
+  ] as const)('%s → %s', (_name, objs, phase) => {
+    expect(observedPhase({ workload: w, pods: [], ...objs } as Parameters<typeof observedPhase>[0])).toBe(
+      phase,
+    );
+  });
+});

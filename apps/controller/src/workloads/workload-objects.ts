@@ -1,0 +1,168 @@
+import type { Deployment } from 'kubernetes-types/apps/v1';
+import type { Job } from 'kubernetes-types/batch/v1';
+import type { Pod, PodTemplateSpec, Service } from 'kubernetes-types/core/v1';
+import type { OwnerReference } from 'kubernetes-types/meta/v1';
+import { parseDuration, type AcceleratorPool, type Workload, type WorkloadPhase } from '@kentaur/api';
+import { MASTER_PORT, type PoolPlacement, type VendorRegistry } from '@kentaur/vendors';
+
+export const WORKLOAD_LABEL = 'kentaur.io/workload';
+export const TENANT_LABEL = 'kentaur.io/tenant';
+const SANDBOX_PREFIX = 'sandbox.kentaur.io/';
+/** Port a Service-kind workload is expected to serve on (the template has no port field yet). */
+export const SERVICE_PORT = 8000;
+
+export interface DesiredObjects {
+  job?: Job;
+  deployment?: Deployment;
+  services: Service[];
+}
+
+function ownerRef(w: Workload): OwnerReference {
+  return {
+    apiVersion: 'kentaur.io/v1alpha1',
+    kind: 'Workload',
+    name: w.metadata.name!,
+    uid: w.metadata.uid!,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+export function placementOf(pool: AcceleratorPool): PoolPlacement {
+  return {
+    name: pool.metadata.name!,
+    site: pool.spec.site,
+    vendor: pool.spec.vendor,
+    model: pool.spec.model,
+    nodeSelector: pool.spec.nodeSelector,
+    allocation: pool.spec.allocation ?? 'devicePlugin',
+    resourceName: pool.spec.resourceName ?? '',
+    memoryGB: pool.spec.memoryGB,
+  };
+}
+
+/**
+ * The Kubernetes objects of an admitted Workload, rendered by its vendor's adapter: an Indexed Job
+ * (completions = parallelism = replicas, activeDeadlineSeconds from maxDuration, no retries: a
+ * failed gang is reported, not silently re-run) for Batch, a Deployment for Service; a headless
+ * Service for the gang's rendezvous when replicas > 1, and a Service for Service workloads.
+ * All owned by the Workload, so deleting it removes them. Pure.
+ */
+export function desiredObjects(o: {
+  workload: Workload;
+  tenant: string;
+  pool: AcceleratorPool;
+  registry: VendorRegistry;
+  sandbox: boolean;
+}): DesiredObjects {
+  const { workload: w, pool } = o;
+  const name = w.metadata.name!;
+  const namespace = w.metadata.namespace!;
+  const annotations = o.sandbox
+    ? Object.fromEntries(
+        Object.entries(w.metadata.annotations ?? {}).filter(([k]) => k.startsWith(SANDBOX_PREFIX)),
+      )
+    : {};
+  const labels = { [WORKLOAD_LABEL]: name, [TENANT_LABEL]: o.tenant };
+  const template: PodTemplateSpec = o.registry.adapter(pool.spec.vendor).renderPodTemplate({
+    workload: { name, namespace, uid: w.metadata.uid, spec: w.spec },
+    pool: placementOf(pool),
+    annotations,
+    labels,
+  });
+  const metadata = {
+    name,
+    namespace,
+    labels: { ...labels, 'kentaur.io/pool': pool.metadata.name! },
+    ownerReferences: [ownerRef(w)],
+  };
+  pinToPlan(template, w);
+  const replicas = w.spec.replicas ?? 1;
+  const services: Service[] = [];
+  if (replicas > 1 || w.spec.kind === 'Service') {
+    const headless = w.spec.kind === 'Batch';
+    services.push({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata,
+      spec: {
+        ...(headless ? { clusterIP: 'None', publishNotReadyAddresses: true } : {}),
+        selector: { [WORKLOAD_LABEL]: name },
+        ports: headless
+          ? [{ name: 'rendezvous', port: Number(MASTER_PORT) }]
+          : [{ name: 'http', port: SERVICE_PORT, targetPort: SERVICE_PORT }],
+      },
+    });
+  }
+  if (w.spec.kind === 'Service') {
+    const deployment: Deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata,
+      spec: { replicas, selector: { matchLabels: { [WORKLOAD_LABEL]: name } }, template },
+    };
+    return { deployment, services };
+  }
+  const seconds = w.spec.maxDuration ? parseDuration(w.spec.maxDuration) : undefined;
+  const job: Job = {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata,
+    spec: {
+      completionMode: 'Indexed',
+      completions: replicas,
+      parallelism: replicas,
+      backoffLimit: 0,
+      ...(seconds ? { activeDeadlineSeconds: Math.ceil(seconds) } : {}),
+      template,
+    },
+  };
+  return { job, services };
+}
+
+/**
+ * Steers the replicas to the nodes the scheduler planned (required node affinity on the hostname)
+ * and keeps them on distinct nodes (anti-affinity on the workload label): the devices Kentaur
+ * counted as taken are the ones the pods take, so admission and binding cannot disagree.
+ */
+function pinToPlan(template: PodTemplateSpec, w: Workload): void {
+  const nodes = (w.status?.admission?.placement ?? []).map((p) => p.node);
+  if (!template.spec || nodes.length === 0) return;
+  template.spec.affinity = {
+    nodeAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: {
+        nodeSelectorTerms: [
+          {
+            matchExpressions: [
+              { key: 'kubernetes.io/hostname', operator: 'In', values: [...new Set(nodes)].sort() },
+            ],
+          },
+        ],
+      },
+    },
+    podAntiAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: [
+        {
+          labelSelector: { matchLabels: { [WORKLOAD_LABEL]: w.metadata.name! } },
+          topologyKey: 'kubernetes.io/hostname',
+        },
+      ],
+    },
+  };
+}
+
+/** The phase of an admitted workload from its objects and pods. Pure. */
+export function observedPhase(o: {
+  workload: Workload;
+  job?: Job;
+  deployment?: Deployment;
+  pods: readonly Pod[];
+}): WorkloadPhase {
+  const replicas = o.workload.spec.replicas ?? 1;
+  const conditions = o.job?.status?.conditions ?? [];
+  if (conditions.some((c) => c.type === 'Complete' && c.status === 'True')) return 'Succeeded';
+  if (conditions.some((c) => c.type === 'Failed' && c.status === 'True')) return 'Failed';
+  const running = o.pods.filter((p) => p.status?.phase === 'Running').length;
+  const succeeded = o.pods.filter((p) => p.status?.phase === 'Succeeded').length;
+  return running + succeeded >= replicas && running > 0 ? 'Running' : 'Admitted';
+}

@@ -1,0 +1,190 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { Workload, WorkloadPhase } from '@kentaur/api';
+import {
+  Deployments,
+  isAlreadyExists,
+  isNotFound,
+  Jobs,
+  type KubeObject,
+  ReconcileLoop,
+  type ReconcileResult,
+  type ResourceType,
+  Services,
+  setCondition,
+  WorkQueue,
+  Workloads,
+} from '@kentaur/k8s-runtime';
+import { VendorRegistry } from '@kentaur/vendors';
+import { CONTROLLER_CONFIG, type ControllerConfig } from '../config';
+import { KubeConnection } from '../kube/kube.module';
+import { desiredObjects, observedPhase, WORKLOAD_LABEL } from './workload-objects';
+
+const TERMINAL = new Set<WorkloadPhase | undefined>(['Succeeded', 'Failed', 'Cancelled']);
+
+/**
+ * Makes each Workload's Kubernetes objects match its status: an admitted workload gets its vendor
+ * objects, a cancelled or preempted one loses them; the phase follows the Job or Deployment and
+ * its pods. Level-triggered: the key is all it gets, everything else comes from the caches.
+ */
+@Injectable()
+export class WorkloadReconciler implements OnApplicationShutdown {
+  private readonly queue = new WorkQueue<string>();
+  private readonly loop: ReconcileLoop<string>;
+  private readonly registry = new VendorRegistry();
+  private readonly log = new Logger('workloads');
+
+  constructor(
+    @Inject(CONTROLLER_CONFIG) private readonly config: ControllerConfig,
+    private readonly kube: KubeConnection,
+  ) {
+    this.loop = new ReconcileLoop({
+      name: 'workloads',
+      queue: this.queue,
+      concurrency: 4,
+      reconcile: (key) => this.reconcile(key),
+      onError: (key, e) => this.log.warn(`${key}: ${e instanceof Error ? e.message : String(e)}`),
+    });
+    const { workloads, jobs, deployments, pods } = kube.informers;
+    const own = (o: KubeObject) => this.queue.add(`${o.metadata?.namespace}/${o.metadata?.name}`);
+    workloads.addHandlers({ onAdd: own, onUpdate: (_o, n) => own(n), onDelete: own });
+    const byLabel = (o: KubeObject) => {
+      const owner = o.metadata?.labels?.[WORKLOAD_LABEL];
+      if (owner) this.queue.add(`${o.metadata?.namespace}/${owner}`);
+    };
+    for (const informer of [jobs, deployments, pods] as const) {
+      informer.addHandlers({ onAdd: byLabel, onUpdate: (_o, n) => byLabel(n), onDelete: byLabel });
+    }
+  }
+
+  setEnabled(enabled: boolean): void {
+    if (!enabled) return;
+    this.loop.start();
+    for (const w of this.kube.informers.workloads.list())
+      this.queue.add(`${w.metadata.namespace}/${w.metadata.name}`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.loop.stop();
+  }
+
+  private async reconcile(key: string): Promise<ReconcileResult | void> {
+    const w = this.kube.informers.workloads.get(key);
+    if (!w || w.metadata.deletionTimestamp) return; // owned objects go with it (garbage collection)
+    const phase = w.status?.phase;
+    if (w.spec.cancel) {
+      await this.removeObjects(w);
+      if (phase !== 'Cancelled')
+        await this.writePhase(w, 'Cancelled', 'Cancelled', 'cancelled by spec.cancel');
+      return;
+    }
+    if (phase === 'Preempted' || phase === 'Queued' || phase === 'Pending') return this.removeObjects(w);
+    if (TERMINAL.has(phase) || !w.status?.admission) return;
+    return this.runAdmitted(w);
+  }
+
+  private async runAdmitted(w: Workload): Promise<ReconcileResult | void> {
+    const { informers } = this.kube;
+    const pool = informers.pools.get(w.status!.admission!.pool);
+    if (!pool) return { requeueAfterMs: 2000 }; // the pool's arrival in the cache will be an event too
+    const tenant = informers.tenants.list().find((t) => t.spec.namespaces.includes(w.metadata.namespace!));
+    const desired = desiredObjects({
+      workload: w,
+      tenant: tenant?.metadata.name ?? '',
+      pool,
+      registry: this.registry,
+      sandbox: this.config.sandbox,
+    });
+    for (const svc of desired.services) await this.ensure(Services, svc);
+    if (desired.job) await this.ensure(Jobs, desired.job, informers.jobs.get(key(w)));
+    if (desired.deployment)
+      await this.ensure(Deployments, desired.deployment, informers.deployments.get(key(w)));
+    const pods = informers.pods
+      .list()
+      .filter(
+        (p) =>
+          p.metadata?.namespace === w.metadata.namespace &&
+          p.metadata?.labels?.[WORKLOAD_LABEL] === w.metadata.name,
+      );
+    const next = observedPhase({
+      workload: w,
+      job: informers.jobs.get(key(w)),
+      deployment: informers.deployments.get(key(w)),
+      pods,
+    });
+    if (next !== w.status?.phase) await this.writePhase(w, next, next, describe(next, w));
+  }
+
+  /** Creates the object unless the cache already has it; an existing one counts as done. */
+  private async ensure(type: ResourceType, obj: KubeObject, cached?: KubeObject): Promise<void> {
+    if (cached) return;
+    try {
+      await this.kube.client.create(type, obj);
+    } catch (e) {
+      if (!isAlreadyExists(e)) throw e;
+    }
+  }
+
+  private async removeObjects(w: Workload): Promise<void> {
+    const ns = w.metadata.namespace!;
+    const name = w.metadata.name!;
+    const { jobs, deployments } = this.kube.informers;
+    const targets: [ResourceType, boolean][] = [
+      [Jobs, Boolean(jobs.get(`${ns}/${name}`))],
+      [Deployments, Boolean(deployments.get(`${ns}/${name}`))],
+    ];
+    for (const [type, present] of targets) {
+      if (!present) continue;
+      await this.kube.client
+        .delete(type, name, { namespace: ns, propagationPolicy: 'Background' })
+        .catch((e: unknown) => {
+          if (!isNotFound(e)) throw e;
+        });
+    }
+    await this.kube.client.delete(Services, name, { namespace: ns }).catch((e: unknown) => {
+      if (!isNotFound(e)) throw e;
+    });
+  }
+
+  private async writePhase(
+    w: Workload,
+    phase: WorkloadPhase,
+    reason: string,
+    message: string,
+  ): Promise<void> {
+    const now = new Date().toISOString();
+    const conditions = setCondition(
+      w.status?.conditions,
+      {
+        type: 'Finished',
+        status: TERMINAL.has(phase) ? 'True' : 'False',
+        reason,
+        message,
+        observedGeneration: w.metadata.generation,
+      },
+      now,
+    );
+    // A conflict propagates: the loop retries the key with the fresh object from the cache.
+    await this.kube.client.replace(
+      Workloads,
+      { ...w, status: { ...w.status, phase, conditions, observedGeneration: w.metadata.generation } },
+      { subresource: 'status' },
+    );
+  }
+}
+
+const key = (w: Workload) => `${w.metadata.namespace}/${w.metadata.name}`;
+
+function describe(phase: WorkloadPhase, w: Workload): string {
+  const a = w.status?.admission;
+  const where = a ? `${a.pool} (${a.vendor} ${a.model})` : '';
+  switch (phase) {
+    case 'Running':
+      return `all ${w.spec.replicas ?? 1} replicas running on ${where}`;
+    case 'Succeeded':
+      return `completed on ${where}`;
+    case 'Failed':
+      return `failed on ${where}: see the Job's events`;
+    default:
+      return `admitted to ${where}; waiting for pods`;
+  }
+}

@@ -1,0 +1,209 @@
+// The whole loop on the sandbox: tenants create Workload objects (as `kubectl apply` does), the
+// controller admits them across vendors, renders vendor-specific Jobs, kube-scheduler binds the
+// pods to KWOK nodes of the chosen pool, KWOK runs them to completion, and the Workload's status
+// follows. Waiting work says in words why it waits.
+import type { Job } from 'kubernetes-types/batch/v1';
+import type { Node, Pod } from 'kubernetes-types/core/v1';
+import type { AcceleratorPool, Tenant, Workload } from '@kentaur/api';
+import { controllerConfig, startController, type RunningController } from '@kentaur/controller';
+import {
+  AcceleratorPools,
+  Jobs,
+  type KubeClient,
+  Nodes,
+  Pods,
+  Tenants,
+  waitFor,
+  Workloads,
+} from '@kentaur/k8s-runtime';
+import { makeWorkload } from '@kentaur/testing';
+import { createTestNamespace, deleteTestNamespace, testClient, testKubeconfig } from '../support/cluster';
+import { installCrds } from '../support/crds';
+
+describe('e2e: admission across vendors', () => {
+  let client: KubeClient;
+  let controller: RunningController;
+  const namespaces: string[] = [];
+  const tenants: string[] = [];
+
+  beforeAll(async () => {
+    client = testClient();
+    await installCrds(client);
+    const system = await createTestNamespace(client, 'kentaur-system');
+    namespaces.push(system);
+    controller = await startController(
+      controllerConfig({
+        kubeconfig: testKubeconfig(),
+        namespace: system,
+        healthPort: 0,
+        identity: 'e2e',
+        sandbox: true,
+        poolResyncDelayMs: 100,
+        schedulingIntervalMs: 200,
+      }),
+    );
+    // Pools discovered, and nothing left running from other test files.
+    for (const pool of ['dk-1-nvidia-h100', 'dk-1-amd-mi300x']) {
+      await waitFor(
+        `${pool} discovered and idle`,
+        async () => {
+          const p = await client.get<AcceleratorPool>(AcceleratorPools, pool).catch(() => undefined);
+          return p?.status?.devices?.capacity === 16 && p.status.devices.allocated === 0 ? p : undefined;
+        },
+        { timeoutMs: 60_000 },
+      );
+    }
+  });
+  afterAll(async () => {
+    await controller?.stop();
+    for (const ns of namespaces) await deleteTestNamespace(client, ns);
+    for (const t of tenants) await client.delete(Tenants, t).catch(() => undefined);
+    client.close();
+  });
+
+  async function tenant(
+    name: string,
+    quota: { guaranteedCU: number; limitCU: number },
+    tier: Tenant['spec']['tier'] = 'sme',
+  ) {
+    const ns = await createTestNamespace(client, `tenant-${name}`, {
+      'pod-security.kubernetes.io/enforce': 'restricted',
+    });
+    namespaces.push(ns);
+    const t: Tenant = {
+      apiVersion: 'kentaur.io/v1alpha1',
+      kind: 'Tenant',
+      metadata: { name: ns },
+      spec: { displayName: name, tier, namespaces: [ns], quota },
+    };
+    await client.create(Tenants, t);
+    tenants.push(ns);
+    return ns;
+  }
+
+  const workloadIn = (ns: string, w: Workload) =>
+    client.create(Workloads, { ...w, metadata: { ...w.metadata, namespace: ns } });
+  const statusOf = async (ns: string, name: string) =>
+    (await client.get<Workload>(Workloads, name, ns)).status;
+  /** Waits for a status; on timeout the error shows the last status seen. */
+  const until = async (ns: string, name: string, ok: (s: Workload['status']) => boolean, what: string) => {
+    let last: Workload['status'];
+    try {
+      return await waitFor(
+        `${ns}/${name}: ${what}`,
+        async () => {
+          last = await statusOf(ns, name);
+          return last && ok(last) ? last : undefined;
+        },
+        { timeoutMs: 60_000 },
+      );
+    } catch (e) {
+      throw new Error(`${(e as Error).message}; last status: ${JSON.stringify(last)}`, { cause: e });
+    }
+  };
+
+  it('runs a two-node gang on an allowed vendor, vendor-specific, to completion', async () => {
+    const ns = await tenant('acme', { guaranteedCU: 20, limitCU: 80 });
+    const w = makeWorkload('train', ns)
+      .kind('Batch')
+      .replicas(2)
+      .accelerators({ count: 8, vendors: ['amd', 'nvidia'] })
+      .image('registry.example/acme/train:1.4')
+      .images({ amd: 'registry.example/acme/train:1.4-rocm' })
+      .maxDuration('1h')
+      .obj();
+    w.metadata.annotations = { 'sandbox.kentaur.io/run-for': '3s' };
+    await workloadIn(ns, w);
+
+    const admitted = await until(ns, 'train', (s) => Boolean(s?.admission), 'admitted');
+    expect(['amd', 'nvidia']).toContain(admitted.admission!.vendor);
+    const job = await client.get<Job>(Jobs, 'train', ns);
+    expect(job.spec).toMatchObject({
+      completionMode: 'Indexed',
+      completions: 2,
+      parallelism: 2,
+      activeDeadlineSeconds: 3600,
+    });
+    const resource = admitted.admission!.vendor === 'amd' ? 'amd.com/gpu' : 'nvidia.com/gpu';
+    expect(job.spec?.template.spec?.containers[0]?.resources?.limits?.[resource]).toBe('8');
+
+    const pods = await waitFor('both pods bound', async () => {
+      const list = (
+        await client.list<Pod>(Pods, { namespace: ns, labelSelector: 'kentaur.io/workload=train' })
+      ).items;
+      return list.length === 2 && list.every((p) => p.spec?.nodeName) ? list : undefined;
+    });
+    const nodes = new Set(pods.map((p) => p.spec!.nodeName!));
+    expect(nodes.size).toBe(2); // one replica per node
+    for (const n of nodes) {
+      const node = await client.get<Node>(Nodes, n);
+      expect(Number(node.status?.allocatable?.[resource])).toBe(8);
+    }
+    const done = await until(
+      ns,
+      'train',
+      (s) => s?.phase === 'Succeeded' || s?.phase === 'Failed',
+      'finished',
+    );
+    expect(done.phase).toBe('Succeeded');
+    expect(done.attempts).toBe(1);
+  });
+
+  it('places work allowing [amd, nvidia] on AMD when NVIDIA is full', async () => {
+    const ns = await tenant('bigco', { guaranteedCU: 40, limitCU: 80 }, 'commercial');
+    const fill = makeWorkload('fill-nvidia', ns)
+      .kind('Batch')
+      .replicas(2)
+      .accelerators({ count: 8, vendors: ['nvidia'] });
+    await workloadIn(ns, fill.image('registry.example/x:1').maxDuration('2h').obj());
+    await until(ns, 'fill-nvidia', (s) => s?.phase === 'Running', 'running on NVIDIA');
+    const either = makeWorkload('either', ns)
+      .kind('Batch')
+      .replicas(1)
+      .accelerators({ count: 8, vendors: ['amd', 'nvidia'] });
+    await workloadIn(ns, either.image('registry.example/x:1').maxDuration('1h').obj());
+    const s = await until(ns, 'either', (x) => Boolean(x?.admission), 'admitted');
+    expect(s.admission!.vendor).toBe('amd');
+    expect(s.admission!.pool).toBe('dk-1-amd-mi300x');
+  });
+
+  it('keeps a tenant at its limit waiting, with a reason naming its quota', async () => {
+    const ns = await tenant('tiny', { guaranteedCU: 1, limitCU: 2 }, 'research');
+    const big = makeWorkload('too-big', ns)
+      .kind('Batch')
+      .replicas(1)
+      .accelerators({ count: 4, vendors: ['amd'] });
+    await workloadIn(ns, big.image('registry.example/x:1').maxDuration('1h').obj());
+    const s = await until(ns, 'too-big', (x) => x?.phase === 'Queued', 'queued');
+    expect(s.queue?.reason).toMatch(/quota/i);
+    expect(s.queue?.reason).toMatch(/2 CU/);
+    expect(s.conditions?.find((c) => c.type === 'Admitted')).toMatchObject({
+      status: 'False',
+      reason: 'Quota',
+    });
+  });
+
+  it('says why work of a namespace no Tenant owns waits', async () => {
+    const ns = await createTestNamespace(client, 'nobody');
+    namespaces.push(ns);
+    await workloadIn(ns, makeWorkload('orphan', ns).obj());
+    const s = await until(ns, 'orphan', (x) => x?.phase === 'Queued', 'queued');
+    expect(s.queue?.reason).toMatch(new RegExp(`no Tenant lists namespace ${ns}`));
+  });
+
+  it('cancels: spec.cancel removes the Job and ends in Cancelled', async () => {
+    const ns = await tenant('canceller', { guaranteedCU: 20, limitCU: 40 });
+    const long = makeWorkload('long', ns)
+      .kind('Batch')
+      .replicas(1)
+      .accelerators({ count: 2, vendors: ['amd'] });
+    await workloadIn(ns, long.image('registry.example/x:1').maxDuration('1h').obj());
+    await until(ns, 'long', (s) => s?.phase === 'Running', 'running');
+    await client.patch(Workloads, 'long', { spec: { cancel: true } }, { namespace: ns });
+    await until(ns, 'long', (s) => s?.phase === 'Cancelled', 'cancelled');
+    await waitFor('the Job to be gone', async () => {
+      const jobs = (await client.list<Job>(Jobs, { namespace: ns })).items;
+      return jobs.length === 0 ? true : undefined;
+    });
+  });
+});
