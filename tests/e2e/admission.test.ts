@@ -12,6 +12,7 @@ import {
   type KubeClient,
   Nodes,
   Pods,
+  ResourceQuotas,
   Tenants,
   waitFor,
   Workloads,
@@ -40,6 +41,7 @@ describe('e2e: admission across vendors', () => {
         sandbox: true,
         poolResyncDelayMs: 100,
         schedulingIntervalMs: 200,
+        startTimeoutMs: 10_000,
       }),
     );
     // Pools discovered, and nothing left running from other test files.
@@ -65,6 +67,7 @@ describe('e2e: admission across vendors', () => {
     name: string,
     quota: { guaranteedCU: number; limitCU: number },
     tier: Tenant['spec']['tier'] = 'sme',
+    allowEmergency = false,
   ) {
     const ns = await createTestNamespace(client, `tenant-${name}`, {
       'pod-security.kubernetes.io/enforce': 'restricted',
@@ -74,7 +77,7 @@ describe('e2e: admission across vendors', () => {
       apiVersion: 'kentaur.io/v1alpha1',
       kind: 'Tenant',
       metadata: { name: ns },
-      spec: { displayName: name, tier, namespaces: [ns], quota },
+      spec: { displayName: name, tier, namespaces: [ns], quota, allowEmergency },
     };
     await client.create(Tenants, t);
     tenants.push(ns);
@@ -205,5 +208,93 @@ describe('e2e: admission across vendors', () => {
       const jobs = (await client.list<Job>(Jobs, { namespace: ns })).items;
       return jobs.length === 0 ? true : undefined;
     });
+  });
+
+  it('a cordoned pool receives nothing; uncordoned, it takes the waiting work', async () => {
+    const ns = await tenant('cordon', { guaranteedCU: 10, limitCU: 20 });
+    await client.patch(AcceleratorPools, 'dk-1-tenstorrent-p150', { spec: { cordoned: true } });
+    try {
+      const tt = makeWorkload('tt', ns)
+        .kind('Batch')
+        .replicas(1)
+        .accelerators({ count: 2, vendors: ['tenstorrent'] });
+      await workloadIn(ns, tt.image('registry.example/x:1').maxDuration('1h').obj());
+      const waiting = await until(ns, 'tt', (x) => x?.phase === 'Queued', 'queued');
+      expect(waiting.queue?.reason).toMatch(/cordon/i);
+      await new Promise((r) => setTimeout(r, 1000));
+      expect((await statusOf(ns, 'tt'))?.admission).toBeUndefined();
+    } finally {
+      await client.patch(AcceleratorPools, 'dk-1-tenstorrent-p150', { spec: { cordoned: false } });
+    }
+    const s = await until(ns, 'tt', (x) => Boolean(x?.admission), 'admitted after uncordon');
+    expect(s.admission!.pool).toBe('dk-1-tenstorrent-p150');
+  });
+
+  it('emergency work preempts preemptible work, which is requeued and later completes', async () => {
+    const ns = await tenant('crisis', { guaranteedCU: 40, limitCU: 80 }, 'public-sector', true);
+    const victim = makeWorkload('victim', ns)
+      .kind('Batch')
+      .replicas(2)
+      .accelerators({ count: 8, vendors: ['intel'] });
+    const v = victim.image('registry.example/x:1').maxDuration('1h').obj();
+    v.spec.priorityClass = 'preemptible';
+    v.metadata.annotations = { 'sandbox.kentaur.io/run-for': '10s' };
+    await workloadIn(ns, v);
+    await until(ns, 'victim', (x) => x?.phase === 'Running', 'victim running on both Gaudi nodes');
+
+    const urgent = makeWorkload('urgent', ns)
+      .kind('Batch')
+      .replicas(1)
+      .accelerators({ count: 8, vendors: ['intel'] });
+    const u = urgent.image('registry.example/x:1').maxDuration('1h').obj();
+    u.spec.priorityClass = 'emergency';
+    u.metadata.annotations = { 'sandbox.kentaur.io/run-for': '2s' };
+    await workloadIn(ns, u);
+
+    const preempted = await until(ns, 'victim', (x) => x?.phase === 'Preempted', 'victim preempted');
+    // The phase stays Preempted while it waits; the condition's reason moves on to why it waits now.
+    expect(preempted.admission).toBeUndefined();
+    await until(ns, 'urgent', (x) => x?.phase === 'Succeeded', 'emergency work done');
+    const again = await until(
+      ns,
+      'victim',
+      (x) => x?.phase === 'Succeeded',
+      'victim readmitted and completed',
+    );
+    expect(again.attempts).toBe(2);
+  });
+
+  it('requeues admitted work whose pods do not start in time, and runs it once they can', async () => {
+    const ns = await tenant('stuck', { guaranteedCU: 10, limitCU: 20 });
+    // A quota of zero pods: the Job exists but cannot create its pod.
+    await client.create(
+      ResourceQuotas,
+      {
+        apiVersion: 'v1',
+        kind: 'ResourceQuota',
+        metadata: { name: 'no-pods' },
+        spec: { hard: { pods: '0' } },
+      } as never,
+      { namespace: ns },
+    );
+    const w = makeWorkload('blocked', ns)
+      .kind('Batch')
+      .replicas(1)
+      .accelerators({ count: 1, vendors: ['amd'] });
+    const obj = w.image('registry.example/x:1').maxDuration('1h').obj();
+    obj.metadata.annotations = { 'sandbox.kentaur.io/run-for': '1s' };
+    await workloadIn(ns, obj);
+    await until(ns, 'blocked', (x) => Boolean(x?.admission), 'admitted');
+    // Each new admission overwrites the previous condition, so the requeue shows in attempts.
+    const requeued = await until(
+      ns,
+      'blocked',
+      (x) => (x?.attempts ?? 0) >= 2,
+      'requeued after the start timeout',
+    );
+    expect(requeued.attempts).toBeGreaterThanOrEqual(2);
+    await client.delete(ResourceQuotas, 'no-pods', { namespace: ns });
+    const done = await until(ns, 'blocked', (x) => x?.phase === 'Succeeded', 'completed once pods can start');
+    expect(done.attempts).toBeGreaterThanOrEqual(2);
   });
 });

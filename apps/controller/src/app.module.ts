@@ -4,6 +4,7 @@ import { KubeModule } from './kube/kube.module';
 import { LeadershipService } from './leader/leadership.service';
 import { PoolDiscoveryReconciler } from './pools/pool-discovery.reconciler';
 import { SchedulingLoop } from './scheduling/scheduling.loop';
+import { TenantReconciler } from './tenants/tenant.reconciler';
 import { WorkloadReconciler } from './workloads/workload.reconciler';
 
 /** Configuration is the one global provider (STYLE.md: no @Global except config and logging). */
@@ -19,7 +20,13 @@ class ConfigModule {
   }
 }
 
-const reconcilers = [LeadershipService, PoolDiscoveryReconciler, SchedulingLoop, WorkloadReconciler];
+const reconcilers = [
+  LeadershipService,
+  PoolDiscoveryReconciler,
+  SchedulingLoop,
+  WorkloadReconciler,
+  TenantReconciler,
+];
 
 @Module({ imports: [KubeModule], providers: reconcilers, exports: reconcilers })
 class ReconcilersModule {}

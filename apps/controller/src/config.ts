@@ -22,6 +22,8 @@ export interface ControllerConfig {
   schedulingResyncMs: number;
   /** Values for what pools and sites leave unset. */
   snapshotDefaults: { pricePerDeviceHourEUR: number; pue: number; gridCarbonGramsPerKWh: number };
+  /** Admitted work whose pods are not all running after this long is requeued (its objects removed). */
+  startTimeoutMs: number;
   /** Sandbox mode: copy `sandbox.kentaur.io/*` annotations of a Workload to its pods (KWOK run times). */
   sandbox: boolean;
 }
@@ -42,6 +44,7 @@ export function controllerConfig(overrides: Partial<ControllerConfig> = {}): Con
     // Placeholders until the installation declares prices on its pools and Site objects for its
     // sites; they are configuration, not measured or published figures.
     snapshotDefaults: { pricePerDeviceHourEUR: 1, pue: 1.2, gridCarbonGramsPerKWh: 250 },
+    startTimeoutMs: 5 * 60_000,
     sandbox: false,
     ...overrides,
   };

@@ -7,6 +7,7 @@ import { KubeConnection } from './kube/kube.module';
 import { LeadershipService } from './leader/leadership.service';
 import { PoolDiscoveryReconciler } from './pools/pool-discovery.reconciler';
 import { SchedulingLoop } from './scheduling/scheduling.loop';
+import { admittedPriorityClass, PriorityClasses, TenantReconciler } from './tenants';
 import { WorkloadReconciler } from './workloads/workload.reconciler';
 
 export { controllerConfig, type ControllerConfig };
@@ -33,12 +34,21 @@ export async function startController(config: ControllerConfig): Promise<Running
   const pools = app.get(PoolDiscoveryReconciler);
   const scheduling = app.get(SchedulingLoop);
   const workloads = app.get(WorkloadReconciler);
+  const tenants = app.get(TenantReconciler);
   const health = new HealthServer({ live: () => true, ready: () => kube.informers.hasSynced() });
   const healthPort = await health.listen(config.healthHost, config.healthPort);
   kube.informers.start();
   await kube.informers.waitForSync();
+  // Rendered pods name this PriorityClass; pods naming a missing one are refused, so it exists first.
+  const priorityClass = admittedPriorityClass().object;
+  await kube.client.patch(PriorityClasses, priorityClass.metadata!.name!, priorityClass, {
+    patchType: 'apply',
+    fieldManager: 'kentaur-controller',
+    force: true,
+  });
   leadership.onChange((leading) => {
     pools.setEnabled(leading);
+    tenants.setEnabled(leading);
     scheduling.setEnabled(leading);
     workloads.setEnabled(leading);
   });
@@ -55,6 +65,7 @@ export async function startController(config: ControllerConfig): Promise<Running
       await scheduling.onApplicationShutdown();
       await pools.onApplicationShutdown();
       await workloads.onApplicationShutdown();
+      await tenants.onApplicationShutdown();
       await health.close();
       await app.close();
     },

@@ -114,9 +114,25 @@ describe('observedPhase', () => {
       { job: { status: { conditions: [{ type: 'Complete', status: 'True' }] } } },
       'Succeeded',
     ],
+    [
+      'Job success criteria met',
+      { job: { status: { conditions: [{ type: 'SuccessCriteriaMet', status: 'True' }] } } },
+      'Succeeded',
+    ],
     ['Job failed', { job: { status: { conditions: [{ type: 'Failed', status: 'True' }] } } }, 'Failed'],
     ['all replicas running', { pods: [pod('Running'), pod('Running')] }, 'Running'],
     ['one of two running', { pods: [pod('Running'), pod('Pending')] }, 'Admitted'],
+    ['both succeeded, Job not complete yet', { pods: [pod('Succeeded'), pod('Succeeded')] }, 'Running'],
+    [
+      'finished pods gone from the cache, the Job counts them',
+      { job: { status: { succeeded: 2 } }, pods: [] },
+      'Running',
+    ],
+    [
+      'Deployment with all replicas ready',
+      { deployment: { status: { readyReplicas: 2 } }, pods: [] },
+      'Running',
+    ],
     ['no pods yet', { pods: [] }, 'Admitted'],
   ] as const)('%s → %s', (_name, objs, phase) => {
     expect(observedPhase({ workload: w, pods: [], ...objs } as Parameters<typeof observedPhase>[0])).toBe(

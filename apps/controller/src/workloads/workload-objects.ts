@@ -3,10 +3,13 @@ import type { Job } from 'kubernetes-types/batch/v1';
 import type { Pod, PodTemplateSpec, Service } from 'kubernetes-types/core/v1';
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
 import { parseDuration, type AcceleratorPool, type Workload, type WorkloadPhase } from '@kentaur/api';
+import { ADMITTED_PRIORITY_CLASS } from '../tenants/namespace-kit';
 import { MASTER_PORT, type PoolPlacement, type VendorRegistry } from '@kentaur/vendors';
 
 export const WORKLOAD_LABEL = 'kentaur.io/workload';
 export const TENANT_LABEL = 'kentaur.io/tenant';
+/** Which admission of the workload an object belongs to (status.attempts); earlier attempts' objects are stale. */
+export const ATTEMPT_LABEL = 'kentaur.io/attempt';
 const SANDBOX_PREFIX = 'sandbox.kentaur.io/';
 /** Port a Service-kind workload is expected to serve on (the template has no port field yet). */
 export const SERVICE_PORT = 8000;
@@ -63,7 +66,7 @@ export function desiredObjects(o: {
         Object.entries(w.metadata.annotations ?? {}).filter(([k]) => k.startsWith(SANDBOX_PREFIX)),
       )
     : {};
-  const labels = { [WORKLOAD_LABEL]: name, [TENANT_LABEL]: o.tenant };
+  const labels = { [WORKLOAD_LABEL]: name, [TENANT_LABEL]: o.tenant, [ATTEMPT_LABEL]: attemptOf(w) };
   const template: PodTemplateSpec = o.registry.adapter(pool.spec.vendor).renderPodTemplate({
     workload: { name, namespace, uid: w.metadata.uid, spec: w.spec },
     pool: placementOf(pool),
@@ -77,6 +80,8 @@ export function desiredObjects(o: {
     ownerReferences: [ownerRef(w)],
   };
   pinToPlan(template, w);
+  // The tenant namespace kit's device quota exempts only pods of this class (see tenants/namespace-kit.ts).
+  if (template.spec) template.spec.priorityClassName = ADMITTED_PRIORITY_CLASS;
   const replicas = w.spec.replicas ?? 1;
   const services: Service[] = [];
   if (replicas > 1 || w.spec.kind === 'Service') {
@@ -151,6 +156,10 @@ function pinToPlan(template: PodTemplateSpec, w: Workload): void {
   };
 }
 
+export function attemptOf(w: Workload): string {
+  return String(w.status?.attempts ?? 0);
+}
+
 /** The phase of an admitted workload from its objects and pods. Pure. */
 export function observedPhase(o: {
   workload: Workload;
@@ -160,9 +169,20 @@ export function observedPhase(o: {
 }): WorkloadPhase {
   const replicas = o.workload.spec.replicas ?? 1;
   const conditions = o.job?.status?.conditions ?? [];
-  if (conditions.some((c) => c.type === 'Complete' && c.status === 'True')) return 'Succeeded';
+  // SuccessCriteriaMet (Kubernetes >= 1.31) comes first; Complete follows once the pods are cleaned up.
+  if (
+    conditions.some((c) => (c.type === 'Complete' || c.type === 'SuccessCriteriaMet') && c.status === 'True')
+  )
+    return 'Succeeded';
   if (conditions.some((c) => c.type === 'Failed' && c.status === 'True')) return 'Failed';
+  // Started = running or already finished. Finished pods leave the controller's pod cache (it
+  // keeps only pods that hold devices), so finished replicas are counted from the Job's status;
+  // pods succeed a moment before the Job says Complete, and that moment is not "not started".
   const running = o.pods.filter((p) => p.status?.phase === 'Running').length;
-  const succeeded = o.pods.filter((p) => p.status?.phase === 'Succeeded').length;
-  return running + succeeded >= replicas && running > 0 ? 'Running' : 'Admitted';
+  const succeeded = Math.max(
+    o.job?.status?.succeeded ?? 0,
+    o.pods.filter((p) => p.status?.phase === 'Succeeded').length,
+  );
+  const ready = o.deployment?.status?.readyReplicas ?? 0;
+  return Math.max(running + succeeded, ready) >= replicas ? 'Running' : 'Admitted';
 }

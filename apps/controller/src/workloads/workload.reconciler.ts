@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import type { Workload, WorkloadPhase } from '@kentaur/api';
+import type { AcceleratorPool, Workload, WorkloadPhase } from '@kentaur/api';
 import {
   Deployments,
   isAlreadyExists,
@@ -17,7 +17,7 @@ import {
 import { VendorRegistry } from '@kentaur/vendors';
 import { CONTROLLER_CONFIG, type ControllerConfig } from '../config';
 import { KubeConnection } from '../kube/kube.module';
-import { desiredObjects, observedPhase, WORKLOAD_LABEL } from './workload-objects';
+import { ATTEMPT_LABEL, attemptOf, desiredObjects, observedPhase, WORKLOAD_LABEL } from './workload-objects';
 
 const TERMINAL = new Set<WorkloadPhase | undefined>(['Succeeded', 'Failed', 'Cancelled']);
 
@@ -83,9 +83,27 @@ export class WorkloadReconciler implements OnApplicationShutdown {
   }
 
   private async runAdmitted(w: Workload): Promise<ReconcileResult | void> {
-    const { informers } = this.kube;
-    const pool = informers.pools.get(w.status!.admission!.pool);
+    if (this.hasStaleObjects(w)) {
+      // Objects of an earlier admission (before a preemption or requeue): remove them first; their
+      // deletion is an event that brings the workload back here to create this attempt's.
+      await this.removeObjects(w);
+      return { requeueAfterMs: 1000 };
+    }
+    const pool = this.kube.informers.pools.get(w.status!.admission!.pool);
     if (!pool) return { requeueAfterMs: 2000 }; // the pool's arrival in the cache will be an event too
+    await this.ensureObjects(w, pool);
+    return this.advance(w, this.observe(w));
+  }
+
+  private hasStaleObjects(w: Workload): boolean {
+    const { jobs, deployments } = this.kube.informers;
+    return [jobs.get(key(w)), deployments.get(key(w))].some(
+      (o) => o && o.metadata?.labels?.[ATTEMPT_LABEL] !== attemptOf(w),
+    );
+  }
+
+  private async ensureObjects(w: Workload, pool: AcceleratorPool): Promise<void> {
+    const { informers } = this.kube;
     const tenant = informers.tenants.list().find((t) => t.spec.namespaces.includes(w.metadata.namespace!));
     const desired = desiredObjects({
       workload: w,
@@ -98,6 +116,14 @@ export class WorkloadReconciler implements OnApplicationShutdown {
     if (desired.job) await this.ensure(Jobs, desired.job, informers.jobs.get(key(w)));
     if (desired.deployment)
       await this.ensure(Deployments, desired.deployment, informers.deployments.get(key(w)));
+  }
+
+  /**
+   * The phase the objects show. Phases only move forward: finished pods leave the cache a moment
+   * before the Job counts them, and that moment must not take a Running workload back to Admitted.
+   */
+  private observe(w: Workload): WorkloadPhase {
+    const { informers } = this.kube;
     const pods = informers.pods
       .list()
       .filter(
@@ -105,13 +131,54 @@ export class WorkloadReconciler implements OnApplicationShutdown {
           p.metadata?.namespace === w.metadata.namespace &&
           p.metadata?.labels?.[WORKLOAD_LABEL] === w.metadata.name,
       );
-    const next = observedPhase({
+    const observed = observedPhase({
       workload: w,
       job: informers.jobs.get(key(w)),
       deployment: informers.deployments.get(key(w)),
       pods,
     });
+    return observed === 'Admitted' && w.status?.phase === 'Running' ? 'Running' : observed;
+  }
+
+  /** Writes the observed phase; work that never got going past the start timeout is requeued. */
+  private async advance(w: Workload, next: WorkloadPhase): Promise<ReconcileResult | void> {
+    if (next === 'Admitted') {
+      const waited = Date.now() - Date.parse(w.status!.admission!.admittedAt);
+      if (waited >= this.config.startTimeoutMs) return this.requeue(w, waited);
+      if (next !== w.status?.phase) await this.writePhase(w, next, next, describe(next, w));
+      return { requeueAfterMs: this.config.startTimeoutMs - waited };
+    }
     if (next !== w.status?.phase) await this.writePhase(w, next, next, describe(next, w));
+  }
+
+  /**
+   * Pods that do not all start in time (a node died, an image cannot be pulled) would hold the
+   * admitted devices forever: give them back and queue the workload again, saying why.
+   */
+  private async requeue(w: Workload, waitedMs: number): Promise<void> {
+    await this.removeObjects(w);
+    const now = new Date().toISOString();
+    const message = `pods did not all start within ${Math.round(waitedMs / 1000)} s on ${w.status!.admission!.pool}; requeued`;
+    const conditions = setCondition(
+      w.status?.conditions,
+      {
+        type: 'Admitted',
+        status: 'False',
+        reason: 'StartTimeout',
+        message,
+        observedGeneration: w.metadata.generation,
+      },
+      now,
+    );
+    const status = {
+      ...w.status,
+      phase: 'Queued' as const,
+      admission: undefined,
+      queue: { reason: message },
+      conditions,
+      observedGeneration: w.metadata.generation,
+    };
+    await this.kube.client.replace(Workloads, { ...w, status }, { subresource: 'status' });
   }
 
   /** Creates the object unless the cache already has it; an existing one counts as done. */
