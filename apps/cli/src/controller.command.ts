@@ -13,6 +13,8 @@ export async function runController(argv: string[]): Promise<number> {
       'health-port': { type: 'string' },
       'default-site': { type: 'string' },
       'no-leader-election': { type: 'boolean' },
+      identity: { type: 'string' },
+      sandbox: { type: 'boolean' },
     },
   });
   const kubeconfig = values.kubeconfig ?? process.env.KUBECONFIG;
@@ -23,6 +25,8 @@ export async function runController(argv: string[]): Promise<number> {
     ...(values['health-port'] ? { healthPort: Number(values['health-port']) } : {}),
     ...(values['default-site'] ? { defaultSite: values['default-site'] } : {}),
     leaderElection: !values['no-leader-election'],
+    ...(values.identity ? { identity: values.identity } : {}),
+    sandbox: Boolean(values.sandbox),
   });
   const controller = await startController(config);
   process.stderr.write(

@@ -10,7 +10,8 @@ Usage:
   kentaur sandbox up [--fleet FILE]         start the local Kubernetes sandbox in the background
   kentaur sandbox down                      stop every process the sandbox started
   kentaur sandbox status [--json]           health of the sandbox's components
-  kentaur controller [--kubeconfig F]       run the controller (default: $KUBECONFIG, else in-cluster)
+  kentaur controller [--kubeconfig F] [--namespace NS] [--identity ID] [--health-port N] [--sandbox]
+                                            run the controller (default: $KUBECONFIG, else in-cluster)
   kentaur gateway                           run the GraphQL gateway
   kentaur token --tenant NAME [--admin]     mint a development token (sandbox mode)
 

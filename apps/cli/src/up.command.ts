@@ -23,7 +23,12 @@ export async function runUp(opts: { fleet?: string }): Promise<number> {
   client.close();
   say('starting the controller');
   const controller = await startController(
-    controllerConfig({ kubeconfig: info.kubeconfig, namespace: 'default', leaderElection: false }),
+    controllerConfig({
+      kubeconfig: info.kubeconfig,
+      namespace: 'default',
+      leaderElection: false,
+      sandbox: true,
+    }),
   );
   process.stdout.write(
     [
