@@ -25,6 +25,7 @@ const esmOnly = ['@nestjs'];
 // Tests import the libraries by package name; map them to their sources so no build is needed.
 const moduleNameMapper = {
   '^@kentaur/(controller|gateway|cli)$': '<rootDir>/apps/$1/src',
+  '^@kentaur/([a-z0-9-]+)/testing$': '<rootDir>/libs/$1/src/testing',
   '^@kentaur/([a-z0-9-]+)$': '<rootDir>/libs/$1/src',
 };
 

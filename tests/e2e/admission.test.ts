@@ -297,4 +297,51 @@ describe('e2e: admission across vendors', () => {
     const done = await until(ns, 'blocked', (x) => x?.phase === 'Succeeded', 'completed once pods can start');
     expect(done.attempts).toBeGreaterThanOrEqual(2);
   });
+
+  it('evacuating a pool moves portable running work to another vendor and reports the rest', async () => {
+    const ns = await tenant('evac', { guaranteedCU: 40, limitCU: 80 });
+    // Make both land on Gaudi first: AMD is cordoned while they are admitted.
+    await client.patch(AcceleratorPools, 'dk-1-amd-mi300x', { spec: { cordoned: true } });
+    const movable = makeWorkload('movable', ns)
+      .kind('Batch')
+      .replicas(1)
+      .accelerators({ count: 4, vendors: ['intel', 'amd'] });
+    await workloadIn(ns, movable.image('registry.example/x:1').maxDuration('1h').obj());
+    const pinned = makeWorkload('pinned', ns)
+      .kind('Batch')
+      .replicas(1)
+      .accelerators({ count: 4, vendors: ['intel'] });
+    await workloadIn(ns, pinned.image('registry.example/x:1').maxDuration('1h').obj());
+    for (const name of ['movable', 'pinned']) {
+      const s = await until(ns, name, (x) => x?.phase === 'Running', 'running');
+      expect(s.admission!.pool).toBe('dk-1-intel-gaudi3');
+    }
+    await client.patch(AcceleratorPools, 'dk-1-amd-mi300x', { spec: { cordoned: false } });
+    await client.patch(AcceleratorPools, 'dk-1-intel-gaudi3', { spec: { cordoned: true, evacuate: true } });
+    try {
+      const moved = await until(
+        ns,
+        'movable',
+        (x) => x?.phase === 'Running' && x.admission?.pool === 'dk-1-amd-mi300x',
+        'moved to AMD',
+      );
+      expect(moved.attempts).toBe(2);
+      const kept = await until(
+        ns,
+        'pinned',
+        (x) => x?.conditions?.some((c) => c.type === 'Evacuation') === true,
+        'reported as not portable',
+      );
+      expect(kept.phase).toBe('Running');
+      expect(kept.admission!.pool).toBe('dk-1-intel-gaudi3');
+      expect(kept.conditions?.find((c) => c.type === 'Evacuation')).toMatchObject({
+        status: 'False',
+        reason: 'NotPortable',
+      });
+    } finally {
+      await client.patch(AcceleratorPools, 'dk-1-intel-gaudi3', {
+        spec: { cordoned: false, evacuate: false },
+      });
+    }
+  });
 });

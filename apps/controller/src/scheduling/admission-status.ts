@@ -88,3 +88,42 @@ export function preemptedStatus(w: Workload, p: Preemption, now: string): Worklo
 function reasonOf(code: string): string {
   return code.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
 }
+
+/** Evacuation of a workload that can move: requeued like a preemption, with the reason. */
+export function evacuatedStatus(w: Workload, reason: string, now: string): WorkloadStatus {
+  return {
+    ...w.status,
+    phase: 'Preempted',
+    admission: undefined,
+    queue: { reason },
+    conditions: setCondition(
+      w.status?.conditions,
+      {
+        type: 'Admitted',
+        status: 'False',
+        reason: 'Evacuated',
+        message: reason,
+        observedGeneration: w.metadata.generation,
+      },
+      now,
+    ),
+  };
+}
+
+/** Evacuation of a workload that cannot move: it keeps running, with a condition that says so. */
+export function notPortableStatus(w: Workload, reason: string, now: string): WorkloadStatus {
+  return {
+    ...w.status,
+    conditions: setCondition(
+      w.status?.conditions,
+      {
+        type: 'Evacuation',
+        status: 'False',
+        reason: 'NotPortable',
+        message: reason,
+        observedGeneration: w.metadata.generation,
+      },
+      now,
+    ),
+  };
+}

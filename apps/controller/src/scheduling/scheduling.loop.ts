@@ -4,7 +4,14 @@ import { scheduleCycle, schedulerConfig, type CycleResult } from '@kentaur/core'
 import { isConflict, isNotFound, jsonEqual, Workloads } from '@kentaur/k8s-runtime';
 import { CONTROLLER_CONFIG, type ControllerConfig } from '../config';
 import { KubeConnection } from '../kube/kube.module';
-import { admittedStatus, preemptedStatus, waitingStatus } from './admission-status';
+import {
+  admittedStatus,
+  evacuatedStatus,
+  notPortableStatus,
+  preemptedStatus,
+  waitingStatus,
+} from './admission-status';
+import { evacuationDecisions } from './evacuation';
 import { buildSnapshot } from './snapshot-builder';
 
 /**
@@ -99,9 +106,21 @@ export class SchedulingLoop implements OnApplicationShutdown {
       workloads: informers.workloads.list(),
       defaults: this.config.snapshotDefaults,
     });
+    const now = new Date().toISOString();
+    // Evacuation first: moved work is requeued and placed elsewhere by a later cycle.
+    const evacuations = evacuationDecisions({
+      workloads: informers.workloads.list(),
+      pools: informers.pools.list(),
+      snapshotPools: built.snapshot.pools,
+    });
+    for (const e of evacuations) {
+      await this.write(e.key, (w) =>
+        e.move ? evacuatedStatus(w, e.reason, now) : notPortableStatus(w, e.reason, now),
+      );
+    }
+    if (evacuations.some((e) => e.move)) return this.trigger();
     const result = scheduleCycle(built.snapshot, schedulerConfig({ now: Date.now() }));
     this.lastResult = result;
-    const now = new Date().toISOString();
     const failedVictims = new Set<string>();
     for (const p of result.preemptions) {
       if (!(await this.write(p.victim, (w) => preemptedStatus(w, p, now)))) failedVictims.add(p.preemptor);
