@@ -5,38 +5,7 @@
 // integration and e2e share ONE sandbox per run, started by the global setup and torn down at the end.
 'use strict';
 
-const swc = [
-  '@swc/jest',
-  {
-    jsc: {
-      parser: { syntax: 'typescript', decorators: true },
-      transform: { legacyDecorator: true, decoratorMetadata: true },
-      target: 'es2022',
-    },
-    module: { type: 'commonjs' },
-    sourceMaps: 'inline',
-  },
-];
-
-// NestJS 12 ships as ES modules only; Node >= 20.19 require()s them at run time, but Jest's module
-// system does not, so swc compiles them to CommonJS in tests. List every ESM-only package here.
-const esmOnly = ['@nestjs'];
-
-// Tests import the libraries by package name; map them to their sources so no build is needed.
-const moduleNameMapper = {
-  '^@kentaur/(controller|gateway|cli)$': '<rootDir>/apps/$1/src',
-  '^@kentaur/([a-z0-9-]+)/testing$': '<rootDir>/libs/$1/src/testing',
-  '^@kentaur/([a-z0-9-]+)$': '<rootDir>/libs/$1/src',
-};
-
-const common = {
-  rootDir: __dirname,
-  transform: { '^.+\\.[jt]s$': swc },
-  transformIgnorePatterns: [`/node_modules/(?!(${esmOnly.join('|')})/)`],
-  moduleNameMapper,
-  testEnvironment: 'node',
-  modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],
-};
+const { common } = require('./jest.common.js');
 
 // testTimeout is a global option (ignored inside a project), so each project sets its own in a setup file.
 const sandboxProject = (name, dir) => ({

@@ -6,27 +6,14 @@
 
 const path = require('node:path');
 
+// The same transform and package mapping as the test projects.
+const { common } = require('../../jest.common.js');
+
 module.exports = {
+  ...common,
   rootDir: path.resolve(__dirname, '../..'),
   displayName: 'bench',
   testMatch: ['<rootDir>/tests/bench/**/*.bench.ts'],
-  transform: {
-    '^.+\\.ts$': [
-      '@swc/jest',
-      {
-        jsc: {
-          parser: { syntax: 'typescript', decorators: true },
-          transform: { legacyDecorator: true, decoratorMetadata: true },
-          target: 'es2022',
-        },
-        module: { type: 'commonjs' },
-        sourceMaps: 'inline',
-      },
-    ],
-  },
-  moduleNameMapper: { '^@kentaur/([a-z0-9-]+)$': '<rootDir>/libs/$1/src' },
-  modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],
-  testEnvironment: 'node',
   testTimeout: 600000,
   maxWorkers: 1,
 };

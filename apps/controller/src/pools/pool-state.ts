@@ -1,6 +1,7 @@
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 import type { AcceleratorPool, AcceleratorPoolSpec, AcceleratorPoolStatus } from '@kentaur/api';
 import type { DiscoveredPool } from '@kentaur/vendors';
+import { podDevices } from '../kube/pod-devices';
 
 export const DISCOVERED_LABEL = 'kentaur.io/discovered';
 
@@ -33,11 +34,6 @@ export function discoveredPoolObject(p: DiscoveredPool): AcceleratorPool {
     },
     spec: discoveredSpec(p),
   };
-}
-
-/** Devices of `resource` one pod's containers ask for. */
-function podDevices(pod: Pod, resource: string): number {
-  return (pod.spec?.containers ?? []).reduce((n, c) => n + Number(c.resources?.limits?.[resource] ?? 0), 0);
 }
 
 /** Devices of `resource` held by bound pods, per node (finished pods hold none). */

@@ -17,6 +17,7 @@ import {
   type TenantSnapshot,
 } from '@kentaur/core';
 import { isNodeReady } from '@kentaur/vendors';
+import { podDevices } from '../kube/pod-devices';
 
 /** Defaults for what an installation has not declared (Helm values set them in production). */
 export interface SnapshotDefaults {
@@ -53,10 +54,6 @@ const keyOf = (w: Workload) => `${w.metadata.namespace}/${w.metadata.name}`;
 function matches(selector: Record<string, string>, node: Node): boolean {
   const labels = node.metadata?.labels ?? {};
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
-}
-
-function podDevices(pod: Pod, resource: string): number {
-  return (pod.spec?.containers ?? []).reduce((n, c) => n + Number(c.resources?.limits?.[resource] ?? 0), 0);
 }
 
 /** Devices held by bound, unfinished pods per node, and the nodes each Kentaur workload's pods took. */
