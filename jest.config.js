@@ -19,6 +19,9 @@ const sandboxProject = (name, dir) => ({
 });
 
 module.exports = {
+  // One worker: integration and e2e files share one sandbox, and e2e files each run a controller;
+  // two files at once would put two leaders (in different lease namespaces) on one cluster.
+  maxWorkers: 1,
   reporters: ['default', '<rootDir>/tests/support/summary-reporter.js'],
   projects: [
     {

@@ -20,6 +20,7 @@ import {
 import { makeWorkload } from '@kentaur/testing';
 import { createTestNamespace, deleteTestNamespace, testClient, testKubeconfig } from '../support/cluster';
 import { installCrds } from '../support/crds';
+import { createTenant } from '../support/tenants';
 
 describe('e2e: admission across vendors', () => {
   let client: KubeClient;
@@ -69,17 +70,8 @@ describe('e2e: admission across vendors', () => {
     tier: Tenant['spec']['tier'] = 'sme',
     allowEmergency = false,
   ) {
-    const ns = await createTestNamespace(client, `tenant-${name}`, {
-      'pod-security.kubernetes.io/enforce': 'restricted',
-    });
+    const ns = await createTenant(client, { name, quota, tier, allowEmergency });
     namespaces.push(ns);
-    const t: Tenant = {
-      apiVersion: 'kentaur.io/v1alpha1',
-      kind: 'Tenant',
-      metadata: { name: ns },
-      spec: { displayName: name, tier, namespaces: [ns], quota, allowEmergency },
-    };
-    await client.create(Tenants, t);
     tenants.push(ns);
     return ns;
   }

@@ -61,10 +61,12 @@ describe('controller: pool discovery', () => {
       ['dk-1-tenstorrent-p150', 'tenstorrent', 'p150', 8],
     ];
     for (const [name, vendor, model, devices] of expected) {
+      // Other files may have changed the pool's spec (cordon): the status catches up asynchronously.
       const p = await poolWhere(
         name,
-        (x) => x.status?.devices?.capacity === devices,
-        `${devices} devices counted`,
+        (x) =>
+          x.status?.devices?.capacity === devices && x.status.observedGeneration === x.metadata.generation,
+        `${devices} devices counted for the current generation`,
       );
       expect(p.spec).toMatchObject({ site: 'dk-1', vendor, model, devicesPerNode: devices / 2 });
       expect(p.status).toMatchObject({

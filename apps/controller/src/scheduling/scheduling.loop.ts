@@ -138,6 +138,7 @@ export class SchedulingLoop implements OnApplicationShutdown {
 
   /** Writes a status computed from the cached object; false when the object moved on (conflict) or is gone. */
   private async write(key: string, next: (w: Workload) => WorkloadStatus): Promise<boolean> {
+    if (!this.enabled) return false; // leadership lost during the cycle: commit nothing more
     const cached = this.kube.informers.workloads.get(key);
     if (!cached) return false;
     const status = { ...next(cached), observedGeneration: cached.metadata.generation };

@@ -32,6 +32,7 @@ export class WorkloadReconciler implements OnApplicationShutdown {
   private readonly loop: ReconcileLoop<string>;
   private readonly registry = new VendorRegistry();
   private readonly log = new Logger('workloads');
+  private enabled = false;
 
   constructor(
     @Inject(CONTROLLER_CONFIG) private readonly config: ControllerConfig,
@@ -56,7 +57,9 @@ export class WorkloadReconciler implements OnApplicationShutdown {
     }
   }
 
+  /** Writes only while this replica leads (ADR 5); a deposed leader stops at its next key. */
   setEnabled(enabled: boolean): void {
+    this.enabled = enabled;
     if (!enabled) return;
     this.loop.start();
     for (const w of this.kube.informers.workloads.list())
@@ -68,6 +71,7 @@ export class WorkloadReconciler implements OnApplicationShutdown {
   }
 
   private async reconcile(key: string): Promise<ReconcileResult | void> {
+    if (!this.enabled) return; // re-added by events or the enabling pass once leading again
     const w = this.kube.informers.workloads.get(key);
     if (!w || w.metadata.deletionTimestamp) return; // owned objects go with it (garbage collection)
     const phase = w.status?.phase;
