@@ -61,7 +61,11 @@ interface ControllerProcess {
 }
 
 /** Starts `kentaur controller` as its own process and waits until it says it is running. */
-async function startControllerProcess(identity: string, leaseNamespace: string): Promise<ControllerProcess> {
+async function startControllerProcess(
+  identity: string,
+  leaseNamespace: string,
+  extraArgs: string[] = [],
+): Promise<ControllerProcess> {
   mkdirSync(LOG_DIR, { recursive: true });
   const logFile = join(LOG_DIR, `${leaseNamespace}-${identity}.log`);
   const log: WriteStream = createWriteStream(logFile);
@@ -78,6 +82,7 @@ async function startControllerProcess(identity: string, leaseNamespace: string):
     '--health-port',
     '0',
     '--sandbox',
+    ...extraArgs,
   ];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
@@ -316,8 +321,12 @@ describe('e2e: controller high availability (separate processes, SIGKILL)', () =
     return ns;
   }
 
-  async function start(identity: string, leaseNs: string): Promise<ControllerProcess> {
-    const p = await startControllerProcess(identity, leaseNs);
+  async function start(
+    identity: string,
+    leaseNs: string,
+    extraArgs: string[] = [],
+  ): Promise<ControllerProcess> {
+    const p = await startControllerProcess(identity, leaseNs, extraArgs);
     procs.push(p);
     return p;
   }
@@ -352,13 +361,18 @@ describe('e2e: controller high availability (separate processes, SIGKILL)', () =
   }
 
   /** ~Small Batch workloads: 1 replica × 1–2 devices, any of three vendors, done after `runFor(i)` s. */
-  function workloads(ns: string, count: number, runFor: (i: number) => number): Workload[] {
+  function workloads(
+    ns: string,
+    count: number,
+    runFor: (i: number) => number,
+    devices = (i: number) => 1 + (i % 2),
+  ): Workload[] {
     return Array.from({ length: count }, (_, i) => {
       const name = `w-${String(i).padStart(2, '0')}`;
       const w = makeWorkload(name, ns)
         .kind('Batch')
         .replicas(1)
-        .accelerators({ count: 1 + (i % 2), vendors: VENDORS })
+        .accelerators({ count: devices(i), vendors: VENDORS })
         .image('registry.example/ha/job:1')
         .maxDuration('1h')
         .obj();
@@ -562,4 +576,36 @@ describe('e2e: controller high availability (separate processes, SIGKILL)', () =
     );
     expect(fresh.child.exitCode).toBeNull();
   }, 180_000);
+
+  // Without leader election both replicas schedule at once: only the reservations in the pools
+  // (compare-and-swap, ADR 5) keep them from filling the same devices with different workloads.
+  it('two active schedulers without leader election never over-allocate a node', async () => {
+    const t0 = Date.now();
+    const leaseNs = await leaseNamespace();
+    const noElection = ['--no-leader-election'];
+    const [a, b] = await Promise.all([
+      start('ha-x', leaseNs, noElection),
+      start('ha-y', leaseNs, noElection),
+    ]);
+    await poolsIdle();
+    const ns = await tenant('ha-active', { guaranteedCU: 120, limitCU: 240 }, 'commercial');
+    await startRecording(ns);
+    // 24 workloads of 4 devices (96) for 48 devices: they queue, and both schedulers compete for each freed node.
+    const ws = workloads(
+      ns,
+      24,
+      (i) => 3 + (i % 3),
+      () => 4,
+    );
+    await Promise.all(ws.map(submit));
+    await allFinished(ns, ws.length, 170_000);
+    console.log(
+      `[controller-ha] two active schedulers: 24 workloads done; test ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
+    await expectExactlyOnce(
+      ns,
+      ws.map((w) => w.metadata.name!),
+    );
+    expect([a.child.exitCode, b.child.exitCode]).toEqual([null, null]);
+  }, 200_000);
 });

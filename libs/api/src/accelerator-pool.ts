@@ -75,7 +75,20 @@ export const AcceleratorPoolSpecSchema = s
 
 export type AcceleratorPoolSpec = Infer<typeof AcceleratorPoolSpecSchema>;
 
+/**
+ * The devices one admission holds in a pool: written into the pool's status together with the
+ * admission (compare-and-swap on the pool), so two schedulers can never both fill the same devices.
+ */
+export interface PoolReservation {
+  nodes: { node: string; devices: number }[];
+  /** status.attempts of the workload for this admission: later admissions replace it. */
+  attempt: number;
+  at: string;
+}
+
 export interface AcceleratorPoolStatus {
+  /** Admissions into this pool, by workload key (namespace/name). */
+  reservations?: Record<string, PoolReservation>;
   nodes?: number;
   nodesReady?: number;
   devices?: { capacity: number; allocatable: number; allocated: number };

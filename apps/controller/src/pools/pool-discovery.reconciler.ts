@@ -1,3 +1,4 @@
+import type { AcceleratorPoolStatus } from '@kentaur/api';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import {
   AcceleratorPools,
@@ -110,11 +111,9 @@ export class PoolDiscoveryReconciler implements OnApplicationShutdown {
     const current = this.kube.informers.pools.get(name);
     if (!current) return;
     const resource = discovered?.resourceName ?? current.spec.resourceName ?? '';
-    await writeStatusIfChanged(
-      this.kube.client,
-      AcceleratorPools,
-      current,
-      poolStatus(discovered, allocatedByNode(pods, resource)),
-    );
+    // Reservations belong to the scheduler (ADR 5): carried over; a stale copy fails with a conflict.
+    const status: AcceleratorPoolStatus = { ...poolStatus(discovered, allocatedByNode(pods, resource)) };
+    if (current.status?.reservations) status.reservations = current.status.reservations;
+    await writeStatusIfChanged(this.kube.client, AcceleratorPools, current, status);
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import type { Workload, WorkloadStatus } from '@kentaur/api';
+import type { AcceleratorPool, Workload, WorkloadStatus } from '@kentaur/api';
 import { scheduleCycle, schedulerConfig, type CycleResult } from '@kentaur/core';
-import { isConflict, isNotFound, jsonEqual, Workloads } from '@kentaur/k8s-runtime';
+import { AcceleratorPools, isConflict, isNotFound, jsonEqual, Workloads } from '@kentaur/k8s-runtime';
 import { CONTROLLER_CONFIG, type ControllerConfig } from '../config';
 import { KubeConnection } from '../kube/kube.module';
 import {
@@ -12,6 +12,7 @@ import {
   waitingStatus,
 } from './admission-status';
 import { evacuationDecisions } from './evacuation';
+import { prunable, withAdmissions, type Reservations } from './reservations';
 import { buildSnapshot } from './snapshot-builder';
 
 /**
@@ -32,6 +33,7 @@ export class SchedulingLoop implements OnApplicationShutdown {
   private resync: NodeJS.Timeout | undefined;
   private lastRun = 0;
   cycles = 0;
+  private decidedOn = new Map<string, Workload>();
   lastResult: CycleResult | undefined;
 
   constructor(
@@ -97,19 +99,23 @@ export class SchedulingLoop implements OnApplicationShutdown {
 
   private async cycle(): Promise<void> {
     const { informers } = this.kube;
+    // The copies the decisions are made on: every write carries their resourceVersion, so a decision
+    // about an object that changed meanwhile (admitted by another cycle or scheduler) is refused.
+    const workloadList = informers.workloads.list();
+    this.decidedOn = new Map(workloadList.map((w) => [`${w.metadata.namespace}/${w.metadata.name}`, w]));
     const built = buildSnapshot({
       nodes: informers.nodes.list(),
       pods: informers.pods.list(),
       pools: informers.pools.list(),
       sites: informers.sites.list(),
       tenants: informers.tenants.list(),
-      workloads: informers.workloads.list(),
+      workloads: workloadList,
       defaults: this.config.snapshotDefaults,
     });
     const now = new Date().toISOString();
     // Evacuation first: moved work is requeued and placed elsewhere by a later cycle.
     const evacuations = evacuationDecisions({
-      workloads: informers.workloads.list(),
+      workloads: workloadList,
       pools: informers.pools.list(),
       snapshotPools: built.snapshot.pools,
     });
@@ -121,25 +127,90 @@ export class SchedulingLoop implements OnApplicationShutdown {
     if (evacuations.some((e) => e.move)) return this.trigger();
     const result = scheduleCycle(built.snapshot, schedulerConfig({ now: Date.now() }));
     this.lastResult = result;
+    // Reserve in the pools first (compare-and-swap on each pool): only then is a decision ours.
+    const reserved = await this.reserve(result, now);
     const failedVictims = new Set<string>();
     for (const p of result.preemptions) {
-      if (!(await this.write(p.victim, (w) => preemptedStatus(w, p, now)))) failedVictims.add(p.preemptor);
+      if (!reserved.has(p.pool) || !(await this.write(p.victim, (w) => preemptedStatus(w, p, now))))
+        failedVictims.add(p.preemptor);
     }
     for (const a of result.admitted) {
-      if (a.preempted.length && failedVictims.has(a.key)) continue;
+      if (!reserved.has(a.pool) || (a.preempted.length && failedVictims.has(a.key))) continue;
       await this.write(a.key, (w) => admittedStatus(w, a, now));
     }
     for (const wait of result.waiting) await this.write(wait.key, (w) => waitingStatus(w, wait, now));
-    for (const o of built.orphans)
+    for (const o of built.orphans) {
       await this.write(o.key, (w) =>
         waitingStatus(w, { position: 0, reason: o.reason, code: 'unknown-tenant' }, now),
       );
+    }
+    await this.prune();
+  }
+
+  /**
+   * Writes this cycle's admissions (and removes its victims) into each pool's reservations with the
+   * pool's cached resourceVersion. A pool whose copy was stale answers 409: none of this cycle's
+   * decisions for it are committed, and the next cycle decides again on fresh data (ADR 5).
+   */
+  private async reserve(result: CycleResult, now: string): Promise<Set<string>> {
+    const { pools } = this.kube.informers;
+    const names = new Set<string>([
+      ...result.admitted.map((a) => a.pool),
+      ...result.preemptions.map((p) => p.pool),
+    ]);
+    const ok = new Set<string>();
+    for (const name of names) {
+      const cached = pools.get(name);
+      if (!cached) continue;
+      const reservations = withAdmissions({
+        current: cached.status?.reservations,
+        admissions: result.admitted.filter((a) => a.pool === name),
+        victims: result.preemptions.filter((p) => p.pool === name).map((p) => p.victim),
+        attempts: (key) => this.decidedOn.get(key)?.status?.attempts ?? 0,
+        now,
+      });
+      if (await this.writePool(cached, reservations)) ok.add(name);
+    }
+    return ok;
+  }
+
+  /** Removes reservations whose admission is over (finished, requeued, preempted, deleted). */
+  private async prune(): Promise<void> {
+    const { pools, workloads } = this.kube.informers;
+    for (const pool of pools.list()) {
+      const keys = prunable({
+        pool: pool.metadata.name!,
+        current: pool.status?.reservations,
+        workloads: (k) => workloads.get(k),
+        nowMs: Date.now(),
+        graceMs: 60_000,
+      });
+      if (keys.length === 0) continue;
+      const next = { ...pool.status!.reservations };
+      for (const k of keys) delete next[k];
+      await this.writePool(pool, next);
+    }
+  }
+
+  private async writePool(cached: AcceleratorPool, reservations: Reservations): Promise<boolean> {
+    if (!this.enabled) return false;
+    try {
+      await this.kube.client.replace(
+        AcceleratorPools,
+        { ...cached, status: { ...cached.status, reservations } },
+        { subresource: 'status' },
+      );
+      return true;
+    } catch (e) {
+      if (isConflict(e) || isNotFound(e)) return false;
+      throw e;
+    }
   }
 
   /** Writes a status computed from the cached object; false when the object moved on (conflict) or is gone. */
   private async write(key: string, next: (w: Workload) => WorkloadStatus): Promise<boolean> {
     if (!this.enabled) return false; // leadership lost during the cycle: commit nothing more
-    const cached = this.kube.informers.workloads.get(key);
+    const cached = this.decidedOn.get(key);
     if (!cached) return false;
     const status = { ...next(cached), observedGeneration: cached.metadata.generation };
     if (jsonEqual(cached.status, status)) return true;

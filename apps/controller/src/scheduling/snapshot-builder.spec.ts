@@ -89,6 +89,28 @@ describe('buildSnapshot', () => {
     });
   });
 
+  it('counts a reservation in the pool once, whether or not its pods are bound yet', () => {
+    const reservedPool: AcceleratorPool = {
+      ...amdPool,
+      status: {
+        reservations: {
+          'tenant-acme/r': { nodes: [{ node: 'amd-1', devices: 6 }], attempt: 1, at: '2026-11-22T00:00:00Z' },
+        },
+      },
+    };
+    expect(freeOf(input({ pools: [reservedPool] }))).toEqual({ 'amd-0': 8, 'amd-1': 2 });
+    // Its pod bound (even elsewhere than reserved): the reservation counts, the pod does not again.
+    expect(freeOf(input({ pools: [reservedPool], pods: [pod('amd-1', 6, 'r')] }))).toEqual({
+      'amd-0': 8,
+      'amd-1': 2,
+    });
+    // Someone else's pod on the node still counts.
+    expect(freeOf(input({ pools: [reservedPool], pods: [pod('amd-1', 1)] }))).toEqual({
+      'amd-0': 8,
+      'amd-1': 1,
+    });
+  });
+
   it('maps running and pending workloads, and reports workloads no tenant owns', () => {
     const stray = makeWorkload('stray', 'elsewhere').obj();
     const queued = makeWorkload('q', 'tenant-acme').obj();

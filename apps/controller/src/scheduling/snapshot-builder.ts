@@ -56,41 +56,74 @@ function matches(selector: Record<string, string>, node: Node): boolean {
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 
-/** Devices held by bound, unfinished pods per node, and the nodes each Kentaur workload's pods took. */
-function boundUsage(pods: readonly Pod[], resourceOf: (node: string) => string | undefined) {
-  const used = new Map<string, number>();
+/** Every pool's reservations, by workload key: what admissions hold (ADR 5). */
+function reservationsOf(pools: readonly AcceleratorPool[]): Map<string, ReplicaPlacementLike[]> {
+  const out = new Map<string, ReplicaPlacementLike[]>();
+  for (const pool of pools)
+    for (const [key, r] of Object.entries(pool.status?.reservations ?? {})) out.set(key, r.nodes);
+  return out;
+}
+
+interface ReplicaPlacementLike {
+  node: string;
+  devices: number;
+}
+
+type Usage = Map<string, number>;
+const addTo = (used: Usage, node: string, n: number) => used.set(node, (used.get(node) ?? 0) + n);
+
+/** The node of a pod that holds devices (bound and not finished), and the workload key it belongs to. */
+function holding(pod: Pod): { node: string; key?: string } | undefined {
+  const node = pod.spec?.nodeName;
+  if (!node || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return undefined;
+  const owner = pod.metadata?.labels?.['kentaur.io/workload'];
+  return { node, key: owner ? `${pod.metadata?.namespace}/${owner}` : undefined };
+}
+
+/** Pods count by what they request, except pods of a reserved workload; also where each workload's pods are bound. */
+function podUsage(
+  input: SnapshotInput,
+  reserved: ReadonlyMap<string, unknown>,
+  resourceOf: (node: string) => string | undefined,
+) {
+  const used: Usage = new Map();
   const boundNodes = new Map<string, Set<string>>();
-  for (const pod of pods) {
-    const node = pod.spec?.nodeName;
-    if (!node || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
-    const resource = resourceOf(node);
-    if (resource) used.set(node, (used.get(node) ?? 0) + podDevices(pod, resource));
-    const owner = pod.metadata?.labels?.['kentaur.io/workload'];
-    if (!owner) continue;
-    const key = `${pod.metadata?.namespace}/${owner}`;
-    boundNodes.set(key, (boundNodes.get(key) ?? new Set()).add(node));
+  for (const pod of input.pods) {
+    const h = holding(pod);
+    if (!h) continue;
+    if (h.key) boundNodes.set(h.key, (boundNodes.get(h.key) ?? new Set()).add(h.node));
+    const resource = resourceOf(h.node);
+    if (resource && !(h.key && reserved.has(h.key))) addTo(used, h.node, podDevices(pod, resource));
   }
   return { used, boundNodes };
 }
 
-/**
- * Devices in use per node: held by bound pods, plus, for admitted workloads whose pods are not all
- * bound yet, what the plan promised for the replicas still unbound (on planned nodes none of its
- * pods took), so that admission and binding cannot race.
- */
-function usedByNode(
+/** Admitted workloads without a reservation (admitted before reservations existed): their plan for unbound replicas. */
+function addUnreservedPlans(
+  used: Usage,
   input: SnapshotInput,
-  resourceOf: (node: string) => string | undefined,
-): Map<string, number> {
-  const { used, boundNodes } = boundUsage(input.pods, resourceOf);
+  reserved: ReadonlyMap<string, unknown>,
+  boundNodes: Map<string, Set<string>>,
+): void {
   for (const w of input.workloads) {
-    if (!HOLDING_PHASES.has(w.status?.phase ?? '')) continue;
+    if (!HOLDING_PHASES.has(w.status?.phase ?? '') || reserved.has(keyOf(w))) continue;
     const bound = boundNodes.get(keyOf(w)) ?? new Set<string>();
     const unboundPlan = placementOf(w).filter((p) => !bound.has(p.node));
-    for (const p of unboundPlan.slice(0, Math.max(0, (w.spec.replicas ?? 1) - bound.size))) {
-      used.set(p.node, (used.get(p.node) ?? 0) + p.devices);
-    }
+    for (const p of unboundPlan.slice(0, Math.max(0, (w.spec.replicas ?? 1) - bound.size)))
+      addTo(used, p.node, p.devices);
   }
+}
+
+/**
+ * Devices in use per node. Admissions count by their reservation in the pool (written with the
+ * admission, so every scheduler that can commit has seen it); pods of a reserved workload are not
+ * counted again. Other pods count by what they request.
+ */
+function usedByNode(input: SnapshotInput, resourceOf: (node: string) => string | undefined): Usage {
+  const reserved = reservationsOf(input.pools);
+  const { used, boundNodes } = podUsage(input, reserved, resourceOf);
+  for (const nodes of reserved.values()) for (const p of nodes) addTo(used, p.node, p.devices);
+  addUnreservedPlans(used, input, reserved, boundNodes);
   return used;
 }
 
