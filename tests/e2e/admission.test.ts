@@ -2,17 +2,20 @@
 // controller admits them across vendors, renders vendor-specific Jobs, kube-scheduler binds the
 // pods to KWOK nodes of the chosen pool, KWOK runs them to completion, and the Workload's status
 // follows. Waiting work says in words why it waits.
+import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { Job } from 'kubernetes-types/batch/v1';
-import type { Node, Pod } from 'kubernetes-types/core/v1';
+import type { Node, Pod, Service } from 'kubernetes-types/core/v1';
 import type { AcceleratorPool, Tenant, Workload } from '@kentaur/api';
 import { controllerConfig, startController, type RunningController } from '@kentaur/controller';
 import {
   AcceleratorPools,
+  Deployments,
   Jobs,
   type KubeClient,
   Nodes,
   Pods,
   ResourceQuotas,
+  Services,
   Tenants,
   waitFor,
   Workloads,
@@ -335,5 +338,30 @@ describe('e2e: admission across vendors', () => {
         spec: { cordoned: false, evacuate: false },
       });
     }
+  });
+
+  it('runs a Service workload as a Deployment behind a Service, until cancelled', async () => {
+    const ns = await tenant('serving', { guaranteedCU: 10, limitCU: 20 }, 'public-interest');
+    const svc = makeWorkload('chat', ns)
+      .kind('Service')
+      .replicas(1)
+      .accelerators({ count: 2, vendors: ['tenstorrent'], class: 'inference' });
+    await workloadIn(ns, svc.image('registry.example/serve:2').maxDuration(undefined).obj());
+    const running = await until(ns, 'chat', (x) => x?.phase === 'Running', 'serving');
+    expect(running.admission!.vendor).toBe('tenstorrent');
+    const deployment = await client.get<Deployment>(Deployments, 'chat', ns);
+    expect(deployment.spec?.template.spec?.containers[0]?.resources?.limits?.['tenstorrent.com/chip']).toBe(
+      '2',
+    );
+    expect(deployment.spec?.template.spec?.restartPolicy).toBe('Always');
+    const service = await client.get<Service>(Services, 'chat', ns);
+    expect(service.spec?.selector).toEqual({ 'kentaur.io/workload': 'chat' });
+    expect(service.spec?.ports?.[0]?.port).toBe(8000);
+    await client.patch(Workloads, 'chat', { spec: { cancel: true } }, { namespace: ns });
+    await until(ns, 'chat', (x) => x?.phase === 'Cancelled', 'cancelled');
+    await waitFor('the Deployment to be gone', async () => {
+      const list = (await client.list<Deployment>(Deployments, { namespace: ns })).items;
+      return list.length === 0 ? true : undefined;
+    });
   });
 });
