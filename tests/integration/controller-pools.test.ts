@@ -39,11 +39,15 @@ describe('controller: pool discovery', () => {
   });
 
   const pool = (name: string) => client.get<AcceleratorPool>(AcceleratorPools, name);
-  const poolWhere = (name: string, ok: (p: AcceleratorPool) => boolean, what: string) =>
-    waitFor(`${name}: ${what}`, async () => {
-      const p = await pool(name).catch(() => undefined);
-      return p && ok(p) ? p : undefined;
-    });
+  const poolWhere = (name: string, ok: (p: AcceleratorPool) => boolean, what: string, timeoutMs = 30_000) =>
+    waitFor(
+      `${name}: ${what}`,
+      async () => {
+        const p = await pool(name).catch(() => undefined);
+        return p && ok(p) ? p : undefined;
+      },
+      { timeoutMs },
+    );
 
   it('is healthy and ready, and leads (the Lease is held in its namespace)', async () => {
     for (const path of ['/healthz', '/readyz']) {
@@ -81,7 +85,13 @@ describe('controller: pool discovery', () => {
   });
 
   it('counts devices held by pods and nodes that cannot take work', async () => {
-    const before = await pool('dk-1-amd-mi300x');
+    // Other files' pods may still be going away (their namespaces are deleted at their end).
+    const before = await poolWhere(
+      'dk-1-amd-mi300x',
+      (p) => p.status?.devices?.allocated === 0,
+      'idle',
+      60_000,
+    );
     const busy: Pod = {
       apiVersion: 'v1',
       kind: 'Pod',
