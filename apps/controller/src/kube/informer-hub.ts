@@ -16,8 +16,7 @@ import {
   Workloads,
 } from '@kentaur/k8s-runtime';
 
-/** Objects Kentaur creates for a Workload carry this label with the Workload's name. */
-export const WORKLOAD_LABEL = 'kentaur.io/workload';
+import { WORKLOAD_LABEL } from '../labels';
 
 /**
  * The shared informers of the controller: one cache per resource, started once, read by every

@@ -2,22 +2,9 @@ import type { Pod } from 'kubernetes-types/core/v1';
 import type { AcceleratorPool, Tenant, Workload } from '@kentaur/api';
 import { makeNode, makeWorkload } from '@kentaur/testing';
 import { buildSnapshot, pendingOf, type SnapshotInput } from './snapshot-builder';
+import { amdPool } from '../testing/fixtures';
 
 const defaults = { pricePerDeviceHourEUR: 1, pue: 1.2, gridCarbonGramsPerKWh: 250 };
-const amdPool: AcceleratorPool = {
-  apiVersion: 'kentaur.io/v1alpha1',
-  kind: 'AcceleratorPool',
-  metadata: { name: 'dk-1-amd-mi300x' },
-  spec: {
-    site: 'dk-1',
-    vendor: 'amd',
-    model: 'MI300X',
-    nodeSelector: { 'amd.com/gpu.product-name': 'AMD_Instinct_MI300X_OAM' },
-    resourceName: 'amd.com/gpu',
-    computeUnitsPerDevice: 1.31,
-    precisions: ['bf16'],
-  },
-};
 const tenant: Tenant = {
   apiVersion: 'kentaur.io/v1alpha1',
   kind: 'Tenant',
@@ -64,7 +51,7 @@ const admitted = (
 const input = (over: Partial<SnapshotInput>): SnapshotInput => ({
   nodes,
   pods: [],
-  pools: [amdPool],
+  pools: [amdPool()],
   sites: [],
   tenants: [tenant],
   workloads: [],
@@ -91,7 +78,7 @@ describe('buildSnapshot', () => {
 
   it('counts a reservation in the pool once, whether or not its pods are bound yet', () => {
     const reservedPool: AcceleratorPool = {
-      ...amdPool,
+      ...amdPool(),
       status: {
         reservations: {
           'tenant-acme/r': { nodes: [{ node: 'amd-1', devices: 6 }], attempt: 1, at: '2026-11-22T00:00:00Z' },
@@ -126,9 +113,9 @@ describe('buildSnapshot', () => {
 
   it('leaves out pools without compute units, saying why', () => {
     const bare = {
-      ...amdPool,
+      ...amdPool(),
       metadata: { name: 'bare' },
-      spec: { ...amdPool.spec, computeUnitsPerDevice: undefined },
+      spec: { ...amdPool().spec, computeUnitsPerDevice: undefined },
     };
     const built = buildSnapshot(input({ pools: [bare] }));
     expect(built.snapshot.pools).toEqual([]);

@@ -18,6 +18,7 @@ import {
 } from '@kentaur/core';
 import { isNodeReady } from '@kentaur/vendors';
 import { podDevices } from '../kube/pod-devices';
+import { WORKLOAD_LABEL } from '../labels';
 
 /** Defaults for what an installation has not declared (Helm values set them in production). */
 export interface SnapshotDefaults {
@@ -76,7 +77,7 @@ const addTo = (used: Usage, node: string, n: number) => used.set(node, (used.get
 function holding(pod: Pod): { node: string; key?: string } | undefined {
   const node = pod.spec?.nodeName;
   if (!node || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return undefined;
-  const owner = pod.metadata?.labels?.['kentaur.io/workload'];
+  const owner = pod.metadata?.labels?.[WORKLOAD_LABEL];
   return { node, key: owner ? `${pod.metadata?.namespace}/${owner}` : undefined };
 }
 

@@ -11,7 +11,7 @@ import {
   type ResourceType,
 } from '@kentaur/k8s-runtime';
 import type { VendorRegistry } from '@kentaur/vendors';
-import { WORKLOAD_LABEL } from '../kube/informer-hub';
+import { TENANT_LABEL, WORKLOAD_LABEL } from '../labels';
 import { NetworkPolicies, PriorityClasses } from './resource-types';
 
 // The namespace kit: what every namespace of a tenant gets so that it is safe by default: Pod
@@ -20,7 +20,7 @@ import { NetworkPolicies, PriorityClasses } from './resource-types';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY = 'kentaur';
-export const TENANT_LABEL = 'kentaur.io/tenant';
+export { TENANT_LABEL };
 
 /**
  * Kentaur-rendered pods carry `priorityClassName: kentaur-admitted`; the vendor quota of a kit

@@ -1,21 +1,11 @@
 import type { Pod } from 'kubernetes-types/core/v1';
-import type { AcceleratorPool, Workload } from '@kentaur/api';
+import type { Workload } from '@kentaur/api';
 import { makeWorkload } from '@kentaur/testing';
 import { VendorRegistry } from '@kentaur/vendors';
 import { desiredObjects, observedPhase } from './workload-objects';
+import { amdPool } from '../testing/fixtures';
 
-const pool: AcceleratorPool = {
-  apiVersion: 'kentaur.io/v1alpha1',
-  kind: 'AcceleratorPool',
-  metadata: { name: 'dk-1-amd-mi300x' },
-  spec: {
-    site: 'dk-1',
-    vendor: 'amd',
-    model: 'MI300X',
-    nodeSelector: { 'amd.com/gpu.product-name': 'AMD_Instinct_MI300X_OAM' },
-    resourceName: 'amd.com/gpu',
-  },
-};
+const pool = amdPool();
 const registry = new VendorRegistry();
 
 function admitted(built: Workload, nodes: string[]): Workload {

@@ -3,13 +3,11 @@ import type { Job } from 'kubernetes-types/batch/v1';
 import type { Pod, PodTemplateSpec, Service } from 'kubernetes-types/core/v1';
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
 import { parseDuration, type AcceleratorPool, type Workload, type WorkloadPhase } from '@kentaur/api';
-import { ADMITTED_PRIORITY_CLASS } from '../tenants/namespace-kit';
 import { MASTER_PORT, type PoolPlacement, type VendorRegistry } from '@kentaur/vendors';
+import { ATTEMPT_LABEL, POOL_LABEL, TENANT_LABEL, WORKLOAD_LABEL } from '../labels';
+import { ADMITTED_PRIORITY_CLASS } from '../tenants/namespace-kit';
 
-export const WORKLOAD_LABEL = 'kentaur.io/workload';
-export const TENANT_LABEL = 'kentaur.io/tenant';
-/** Which admission of the workload an object belongs to (status.attempts); earlier attempts' objects are stale. */
-export const ATTEMPT_LABEL = 'kentaur.io/attempt';
+export { ATTEMPT_LABEL, TENANT_LABEL, WORKLOAD_LABEL };
 const SANDBOX_PREFIX = 'sandbox.kentaur.io/';
 /** Port a Service-kind workload is expected to serve on (the template has no port field yet). */
 export const SERVICE_PORT = 8000;
@@ -76,7 +74,7 @@ export function desiredObjects(o: {
   const metadata = {
     name,
     namespace,
-    labels: { ...labels, 'kentaur.io/pool': pool.metadata.name! },
+    labels: { ...labels, [POOL_LABEL]: pool.metadata.name! },
     ownerReferences: [ownerRef(w)],
   };
   pinToPlan(template, w);
