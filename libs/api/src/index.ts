@@ -6,3 +6,4 @@ export * from './site';
 export * from './tenant';
 export * from './validate';
 export * from './workload';
+export * from './labels';

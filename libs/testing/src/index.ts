@@ -1,2 +1,3 @@
 export * from './node.builder';
 export * from './workload.builder';
+export * from './pool.builder';

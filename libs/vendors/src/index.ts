@@ -32,3 +32,5 @@ export { TenstorrentAdapter, TENSTORRENT_PCI } from './tenstorrent/tenstorrent.a
 export * from './generic/generic.adapter';
 export * from './registry';
 export * from './pool-discovery';
+export * from './cluster-snapshot';
+export { podDevices } from './pod-devices';

@@ -16,7 +16,7 @@ import {
   Workloads,
 } from '@kentaur/k8s-runtime';
 
-import { WORKLOAD_LABEL } from '../labels';
+import { WORKLOAD_LABEL } from '@kentaur/api';
 
 /**
  * The shared informers of the controller: one cache per resource, started once, read by every

@@ -1,7 +1,7 @@
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 import type { AcceleratorPool, AcceleratorPoolSpec, AcceleratorPoolStatus } from '@kentaur/api';
 import type { DiscoveredPool } from '@kentaur/vendors';
-import { podDevices } from '../kube/pod-devices';
+import { podDevices } from '@kentaur/vendors';
 
 export const DISCOVERED_LABEL = 'kentaur.io/discovered';
 

@@ -1,6 +1,6 @@
 import type { AcceleratorPool, Workload } from '@kentaur/api';
 import { runnableVendors, type PoolSnapshot } from '@kentaur/core';
-import { HOLDING_PHASES, pendingOf } from './snapshot-builder';
+import { HOLDING_PHASES, pendingOf } from '@kentaur/vendors';
 
 export interface EvacuationDecision {
   key: string;

@@ -13,7 +13,7 @@ import {
 } from './admission-status';
 import { evacuationDecisions } from './evacuation';
 import { prunable, withAdmissions, type Reservations } from './reservations';
-import { buildSnapshot } from './snapshot-builder';
+import { buildSnapshot } from '@kentaur/vendors';
 
 /**
  * The admission loop: on any relevant event (at most once per `schedulingIntervalMs`, and at least

@@ -11,7 +11,7 @@ import {
   type ResourceType,
 } from '@kentaur/k8s-runtime';
 import type { VendorRegistry } from '@kentaur/vendors';
-import { TENANT_LABEL, WORKLOAD_LABEL } from '../labels';
+import { TENANT_LABEL, WORKLOAD_LABEL } from '@kentaur/api';
 import { NetworkPolicies, PriorityClasses } from './resource-types';
 
 // The namespace kit: what every namespace of a tenant gets so that it is safe by default: Pod

@@ -3,7 +3,7 @@ import type { Workload } from '@kentaur/api';
 import { makeWorkload } from '@kentaur/testing';
 import { VendorRegistry } from '@kentaur/vendors';
 import { desiredObjects, observedPhase } from './workload-objects';
-import { amdPool } from '../testing/fixtures';
+import { amdPool } from '@kentaur/testing';
 
 const pool = amdPool();
 const registry = new VendorRegistry();

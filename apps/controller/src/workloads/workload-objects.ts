@@ -4,7 +4,7 @@ import type { Pod, PodTemplateSpec, Service } from 'kubernetes-types/core/v1';
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
 import { parseDuration, type AcceleratorPool, type Workload, type WorkloadPhase } from '@kentaur/api';
 import { MASTER_PORT, type PoolPlacement, type VendorRegistry } from '@kentaur/vendors';
-import { ATTEMPT_LABEL, POOL_LABEL, TENANT_LABEL, WORKLOAD_LABEL } from '../labels';
+import { ATTEMPT_LABEL, POOL_LABEL, TENANT_LABEL, WORKLOAD_LABEL } from '@kentaur/api';
 import { ADMITTED_PRIORITY_CLASS } from '../tenants/namespace-kit';
 
 export { ATTEMPT_LABEL, TENANT_LABEL, WORKLOAD_LABEL };

@@ -1,5 +1,12 @@
 import type { Node, Pod } from 'kubernetes-types/core/v1';
-import { parseDuration, type AcceleratorPool, type Site, type Tenant, type Workload } from '@kentaur/api';
+import {
+  WORKLOAD_LABEL,
+  parseDuration,
+  type AcceleratorPool,
+  type Site,
+  type Tenant,
+  type Workload,
+} from '@kentaur/api';
 import {
   ANY_VENDOR_IMAGE,
   nodeName,
@@ -16,9 +23,8 @@ import {
   type SiteSnapshot,
   type TenantSnapshot,
 } from '@kentaur/core';
-import { isNodeReady } from '@kentaur/vendors';
-import { podDevices } from '../kube/pod-devices';
-import { WORKLOAD_LABEL } from '../labels';
+import { isNodeReady } from './pool-discovery';
+import { podDevices } from './pod-devices';
 
 /** Defaults for what an installation has not declared (Helm values set them in production). */
 export interface SnapshotDefaults {

@@ -1,8 +1,8 @@
 import type { Pod } from 'kubernetes-types/core/v1';
 import type { AcceleratorPool, Tenant, Workload } from '@kentaur/api';
 import { makeNode, makeWorkload } from '@kentaur/testing';
-import { buildSnapshot, pendingOf, type SnapshotInput } from './snapshot-builder';
-import { amdPool } from '../testing/fixtures';
+import { buildSnapshot, pendingOf, type SnapshotInput } from './cluster-snapshot';
+import { amdPool } from '@kentaur/testing';
 
 const defaults = { pricePerDeviceHourEUR: 1, pue: 1.2, gridCarbonGramsPerKWh: 250 };
 const tenant: Tenant = {

@@ -1,6 +1,6 @@
 import type { AcceleratorPool } from '@kentaur/api';
 
-/** The discovered AMD MI300X pool of the default fleet, as the controller's specs use it. */
+/** The discovered AMD MI300X pool of the default fleet, as the specs use it. */
 export function amdPool(status?: AcceleratorPool['status']): AcceleratorPool {
   return {
     apiVersion: 'kentaur.io/v1alpha1',
