@@ -30,3 +30,7 @@ export function durationWords(seconds: number): string {
   if (seconds % 60 === 0) return `${seconds / 60}m`;
   return `${seconds}s`;
 }
+
+export function unknownTenantReason(tenant: string): string {
+  return `tenant ${tenant} not found: no Tenant object lists this namespace`;
+}

@@ -18,7 +18,11 @@ export interface Shape {
  * work free their devices at their expected end; work without an end never frees them. An overdue
  * end counts as `now`. Undefined: never (within what is known).
  */
-export function earliestFit(pool: PoolState, shape: Shape, now: EpochMs): EpochMs | undefined {
+export function earliestFit(
+  pool: Pick<PoolState, 'free' | 'occupants'>,
+  shape: Shape,
+  now: EpochMs,
+): EpochMs | undefined {
   const { replicas, devicesPerReplica: d } = shape;
   let count = pool.free.countAtLeast(d);
   if (count >= replicas) return now;

@@ -2,6 +2,7 @@ import { decide, type CycleContext, type Outcome } from './admission';
 import { buildCycleState, type CycleState } from './cycle-state';
 import { PendingQueue, toEntry, type PendingEntry } from './ordering';
 import { PRIORITY_ORDER } from './priority';
+import { unknownTenantReason } from './reasons';
 import type { Admission, CycleResult, PoolAllocation, WaitCode, Waiting } from './result';
 import type { ClusterSnapshot, PendingWorkload, SchedulerConfig } from './snapshot';
 
@@ -11,6 +12,20 @@ import type { ClusterSnapshot, PendingWorkload, SchedulerConfig } from './snapsh
  * always give the same result. Step 7 (committing with optimistic concurrency) is the controller's.
  */
 export function scheduleCycle(snapshot: ClusterSnapshot, config: SchedulerConfig): CycleResult {
+  return runCycle(snapshot, config).result;
+}
+
+/** A cycle's result and the working state it leaves behind (devices, usage, spend, reservations). */
+export interface CycleRun {
+  readonly result: CycleResult;
+  readonly state: CycleState;
+}
+
+/**
+ * scheduleCycle, keeping the final working state: a quote for work not yet submitted starts from
+ * the fleet as this cycle leaves it. Internal to the library (index.ts exports scheduleCycle only).
+ */
+export function runCycle(snapshot: ClusterSnapshot, config: SchedulerConfig): CycleRun {
   const state = buildCycleState(snapshot, config);
   const entries: PendingEntry[] = [];
   const orphans: PendingWorkload[] = [];
@@ -35,7 +50,7 @@ export function scheduleCycle(snapshot: ClusterSnapshot, config: SchedulerConfig
     out.record(entry, outcome);
   }
   for (const w of orphans) out.orphan(w);
-  return {
+  const result: CycleResult = {
     admitted: out.admitted,
     waiting: out.waiting,
     preemptions: ctx.preemptions,
@@ -51,6 +66,7 @@ export function scheduleCycle(snapshot: ClusterSnapshot, config: SchedulerConfig
       waitingByCode: out.byCode,
     },
   };
+  return { result, state };
 }
 
 function deferred(cap: number): Outcome {
@@ -90,7 +106,7 @@ class Outcomes {
 
   orphan(w: PendingWorkload): void {
     this.decided++;
-    const reason = `tenant ${w.tenant} not found: no Tenant object lists this namespace`;
+    const reason = unknownTenantReason(w.tenant);
     this.push({ key: w.key, tenant: w.tenant, code: 'unknown-tenant', reason, reservation: undefined });
   }
 

@@ -3,10 +3,11 @@ import type { Evaluation } from './admission';
 import type { PendingEntry } from './ordering';
 import type { PreemptionKind } from './preemption';
 import { durationWords, fmt, plural } from './reasons';
+import type { PendingWorkload } from './snapshot';
 
 /** Reasons for waiting on capacity and for being preempted, in words a tenant understands. */
 
-const needs = (replicas: number, d: number) =>
+export const needs = (replicas: number, d: number) =>
   `needs ${plural(replicas, 'node')} with ${plural(d, 'free device')}`;
 
 /** Per vendor: how many nodes could take one replica now; "full" when no node has a free device. */
@@ -28,9 +29,10 @@ export function vendorSummary(pools: readonly PoolState[], devicesPerReplica: nu
     .join(', ');
 }
 
-function reservedClause(pool: PoolState, entry: PendingEntry): string {
+/** Why a workload may not use a pool reserved for another one (it could not backfill it). */
+export function reservedClause(pool: PoolState, w: Pick<PendingWorkload, 'maxDurationSeconds'>): string {
   const r = pool.reservation!;
-  const max = entry.workload.maxDurationSeconds;
+  const max = w.maxDurationSeconds;
   const why =
     max === undefined
       ? 'this workload has no maxDuration, so it cannot backfill'
@@ -50,7 +52,7 @@ export function capacityReason(input: {
   if (input.fleetFull || !ev) return `${head}; every pool is full`;
   const parts: string[] = [];
   if (ev.candidates.length > 0) parts.push(vendorSummary(ev.candidates, d));
-  for (const pool of ev.reservedOut) parts.push(reservedClause(pool, entry));
+  for (const pool of ev.reservedOut) parts.push(reservedClause(pool, entry.workload));
   if (input.triedPreemption)
     parts.push(
       entry.priorityClass === 'emergency'

@@ -71,6 +71,8 @@ export interface WriteOptions {
   namespace?: string;
   dryRun?: boolean;
   fieldManager?: string;
+  /** `Strict`: unknown or duplicate fields are refused instead of dropped with a warning. */
+  fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
 }
 
 interface Response {
@@ -331,7 +333,7 @@ export class KubeClient {
 }
 
 function writeQuery(opts: WriteOptions): RequestOptions['query'] {
-  return { dryRun: opts.dryRun ? 'All' : undefined, fieldManager: opts.fieldManager };
+  return { dryRun: opts.dryRun ? 'All' : undefined, fieldManager: opts.fieldManager, fieldValidation: opts.fieldValidation };
 }
 
 function readBody(res: http.IncomingMessage): Promise<string> {

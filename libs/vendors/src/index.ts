@@ -34,3 +34,4 @@ export * from './registry';
 export * from './pool-discovery';
 export * from './cluster-snapshot';
 export { podDevices } from './pod-devices';
+export { poolPlacement } from './pool-placement';

@@ -1,3 +1,4 @@
+import { ADMITTED_PRIORITY_CLASS } from '@kentaur/api';
 import type { LimitRange, Namespace, ResourceQuota } from 'kubernetes-types/core/v1';
 import type { NetworkPolicy, NetworkPolicyPeer } from 'kubernetes-types/networking/v1';
 import type { PriorityClass } from 'kubernetes-types/scheduling/v1';
@@ -26,7 +27,7 @@ export { TENANT_LABEL };
  * Kentaur-rendered pods carry `priorityClassName: kentaur-admitted`; the vendor quota of a kit
  * namespace covers every pod WITHOUT it, so devices can only be had through an admission.
  */
-export const ADMITTED_PRIORITY_CLASS = 'kentaur-admitted';
+export { ADMITTED_PRIORITY_CLASS };
 export const VENDOR_QUOTA = 'kentaur-vendor-resources';
 export const CONTAINER_DEFAULTS = 'kentaur-defaults';
 export const DEFAULT_DENY_POLICY = 'kentaur-default-deny';

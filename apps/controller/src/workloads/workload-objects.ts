@@ -3,9 +3,14 @@ import type { Job } from 'kubernetes-types/batch/v1';
 import type { Pod, PodTemplateSpec, Service } from 'kubernetes-types/core/v1';
 import type { OwnerReference } from 'kubernetes-types/meta/v1';
 import { parseDuration, type AcceleratorPool, type Workload, type WorkloadPhase } from '@kentaur/api';
-import { MASTER_PORT, type PoolPlacement, type VendorRegistry } from '@kentaur/vendors';
-import { ATTEMPT_LABEL, POOL_LABEL, TENANT_LABEL, WORKLOAD_LABEL } from '@kentaur/api';
-import { ADMITTED_PRIORITY_CLASS } from '../tenants/namespace-kit';
+import { MASTER_PORT, poolPlacement, type VendorRegistry } from '@kentaur/vendors';
+import {
+  ADMITTED_PRIORITY_CLASS,
+  ATTEMPT_LABEL,
+  POOL_LABEL,
+  TENANT_LABEL,
+  WORKLOAD_LABEL,
+} from '@kentaur/api';
 
 export { ATTEMPT_LABEL, TENANT_LABEL, WORKLOAD_LABEL };
 const SANDBOX_PREFIX = 'sandbox.kentaur.io/';
@@ -26,19 +31,6 @@ function ownerRef(w: Workload): OwnerReference {
     uid: w.metadata.uid!,
     controller: true,
     blockOwnerDeletion: true,
-  };
-}
-
-export function placementOf(pool: AcceleratorPool): PoolPlacement {
-  return {
-    name: pool.metadata.name!,
-    site: pool.spec.site,
-    vendor: pool.spec.vendor,
-    model: pool.spec.model,
-    nodeSelector: pool.spec.nodeSelector,
-    allocation: pool.spec.allocation ?? 'devicePlugin',
-    resourceName: pool.spec.resourceName ?? '',
-    memoryGB: pool.spec.memoryGB,
   };
 }
 
@@ -67,7 +59,7 @@ export function desiredObjects(o: {
   const labels = { [WORKLOAD_LABEL]: name, [TENANT_LABEL]: o.tenant, [ATTEMPT_LABEL]: attemptOf(w) };
   const template: PodTemplateSpec = o.registry.adapter(pool.spec.vendor).renderPodTemplate({
     workload: { name, namespace, uid: w.metadata.uid, spec: w.spec },
-    pool: placementOf(pool),
+    pool: poolPlacement(pool),
     annotations,
     labels,
   });

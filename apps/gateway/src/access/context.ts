@@ -1,0 +1,15 @@
+import type { Principal } from '../auth/principal';
+import type { GatewayState } from '../kube/gateway-state';
+import { TenantScope } from './tenant-scope';
+
+/** The per-request GraphQL context (per connection for subscriptions). */
+export interface GatewayContext {
+  /** Undefined: no token was presented (only public fields answer). */
+  principal: Principal | undefined;
+  /** What the principal may see and touch; undefined without a principal. */
+  scope: TenantScope | undefined;
+}
+
+export function gatewayContext(principal: Principal | undefined, state: GatewayState): GatewayContext {
+  return { principal, scope: principal && new TenantScope(principal, state) };
+}

@@ -1,0 +1,122 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { GraphQLModule } from '@nestjs/graphql';
+import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
+import type { FastifyRequest } from 'fastify';
+import { NoSchemaIntrospectionCustomRule, type GraphQLError } from 'graphql';
+import type { VendorRegistry } from '@kentaur/vendors';
+import { AccessGuard } from './access/access.guard';
+import { gatewayContext } from './access/context';
+import type { ApiKeyStore } from './auth/api-keys';
+import type { Authenticator } from './auth/authenticator';
+import { GATEWAY_CONFIG, type GatewayConfig } from './config';
+import { AdminResolver } from './graphql/admin/admin.resolver';
+import { CapacityResolver } from './graphql/capacity/capacity.resolver';
+import { MeResolver } from './graphql/me/me.resolver';
+import { QuoteResolver } from './graphql/quotes/quote.resolver';
+import { TransparencyResolver } from './graphql/transparency/transparency.resolver';
+import { UsageResolver } from './graphql/usage/usage.resolver';
+import { SubmitWorkload } from './graphql/workloads/submit-workload.use-case';
+import { WorkloadWatch } from './graphql/workloads/workload-watch';
+import { WorkloadsResolver } from './graphql/workloads/workloads.resolver';
+import { formatExecution } from './http/error-formatter';
+import { requestGuard } from './http/request-guard';
+import type { RateLimiter } from './http/rate-limiter';
+import { ApiKeyStore as ApiKeyStoreToken } from './auth/api-keys';
+import { GatewayState } from './kube/gateway-state';
+import { VENDOR_REGISTRY } from './kube/tokens';
+import { queryLimitsRule } from './security/query-limits';
+
+/** The collaborators built in main.ts (they own connections and caches) and provided to resolvers. */
+export interface GatewayDeps {
+  state: GatewayState;
+  apiKeys: ApiKeyStore;
+  authenticator: Authenticator;
+  watch: WorkloadWatch;
+  registry: VendorRegistry;
+  submit: SubmitWorkload;
+  limiter: RateLimiter;
+  logInternal: (reference: string, error: unknown) => void;
+}
+
+/** Configuration is the one global provider (STYLE.md). */
+@Global()
+@Module({})
+class ConfigModule {
+  static forRoot(config: GatewayConfig): DynamicModule {
+    return {
+      module: ConfigModule,
+      providers: [{ provide: GATEWAY_CONFIG, useValue: config }],
+      exports: [GATEWAY_CONFIG],
+    };
+  }
+}
+
+function graphqlOptions(config: GatewayConfig, deps: GatewayDeps): MercuriusDriverConfig {
+  const sandbox = config.mode === 'sandbox';
+  return {
+    driver: MercuriusDriver,
+    autoSchemaFile: true,
+    sortSchema: true,
+    path: '/graphql',
+    graphiql: sandbox,
+    allowBatchedQueries: true,
+    csrfPrevention: true,
+    context: (request: FastifyRequest) => gatewayContext(request.principal, deps.state),
+    // Static rules, so Mercurius caches each document's validation; page sizes given as variables are
+    // costed at the largest page (the rule cannot see variables then).
+    validationRules: [queryLimitsRule(config.limits), ...(sandbox ? [] : [NoSchemaIntrospectionCustomRule])],
+    errorFormatter: (execution) =>
+      formatExecution(execution as never, {
+        hideSuggestions: !sandbox,
+        logInternal: deps.logInternal,
+      }) as never,
+    additionalRouteOptions: {
+      preHandler: requestGuard({ config, authenticator: deps.authenticator, limiter: deps.limiter }),
+    },
+    subscription: {
+      keepAlive: 30_000,
+      // graphql-ws: the token travels in connection_init's payload ({ authorization: "Bearer …" }).
+      onConnect: async ({ payload }: { payload?: Record<string, unknown> }) => {
+        const header = payload?.authorization ?? payload?.Authorization;
+        try {
+          const principal = await deps.authenticator.authenticate(
+            typeof header === 'string' ? header : undefined,
+          );
+          return principal ? gatewayContext(principal, deps.state) : false;
+        } catch (e) {
+          if ((e as GraphQLError).extensions?.code) return false;
+          throw e;
+        }
+      },
+    },
+  } as MercuriusDriverConfig;
+}
+
+@Module({})
+export class GatewayModule {
+  static forRoot(config: GatewayConfig, deps: GatewayDeps): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        GraphQLModule.forRoot<MercuriusDriverConfig>(graphqlOptions(config, deps)),
+      ],
+      providers: [
+        { provide: GatewayState, useValue: deps.state },
+        { provide: ApiKeyStoreToken, useValue: deps.apiKeys },
+        { provide: WorkloadWatch, useValue: deps.watch },
+        { provide: SubmitWorkload, useValue: deps.submit },
+        { provide: VENDOR_REGISTRY, useValue: deps.registry },
+        { provide: APP_GUARD, useClass: AccessGuard },
+        MeResolver,
+        WorkloadsResolver,
+        QuoteResolver,
+        CapacityResolver,
+        UsageResolver,
+        AdminResolver,
+        TransparencyResolver,
+      ],
+    };
+  }
+}

@@ -1,0 +1,76 @@
+import { decodeJwt, errors as joseErrors } from 'jose';
+import { unauthenticated, type GatewayError } from '../errors';
+import { API_KEY_PREFIX, InvalidApiKey, type ApiKeyStore } from './api-keys';
+import { DEV_ISSUER, verifyDevToken } from './dev-tokens';
+import type { OidcVerifier } from './oidc';
+import type { Principal } from './principal';
+
+export interface AuthenticatorOptions {
+  apiKeys: ApiKeyStore;
+  oidc?: OidcVerifier;
+  /** Present only in sandbox mode: the key development tokens are signed with. */
+  devKey?: Uint8Array;
+}
+
+/**
+ * Turns an `Authorization` header into a Principal. No header: anonymous (undefined), which only
+ * public fields accept. A header that is present but not valid is always an error, even for public
+ * fields: a client with a broken token should learn it, not silently lose its identity.
+ */
+export class Authenticator {
+  constructor(private readonly o: AuthenticatorOptions) {}
+
+  async authenticate(header: string | undefined): Promise<Principal | undefined> {
+    if (header === undefined || header === '') return undefined;
+    const m = /^Bearer ([^\s]+)$/.exec(header);
+    if (!m) throw unauthenticated('Authorization header must be "Bearer <token>"');
+    const token = m[1]!;
+    if (token.startsWith(API_KEY_PREFIX)) return this.apiKey(token);
+    return this.jwt(token);
+  }
+
+  private apiKey(token: string): Principal {
+    try {
+      return this.o.apiKeys.verify(token);
+    } catch (e) {
+      if (e instanceof InvalidApiKey) throw unauthenticated(e.message);
+      throw e;
+    }
+  }
+
+  private async jwt(token: string): Promise<Principal> {
+    // The unverified issuer only picks the verifier and the wording of errors; trust comes after.
+    let issuer: string | undefined;
+    try {
+      issuer = decodeJwt(token).iss;
+    } catch {
+      throw unauthenticated('token is neither a JWT nor an API key');
+    }
+    try {
+      if (issuer === DEV_ISSUER) {
+        if (!this.o.devKey) throw unauthenticated('development tokens are refused by a production gateway');
+        return await verifyDevToken(this.o.devKey, token);
+      }
+      if (!this.o.oidc) throw unauthenticated('no OIDC issuer is configured: use an API key');
+      return await this.o.oidc.verify(token);
+    } catch (e) {
+      throw toAuthError(e);
+    }
+  }
+}
+
+/** jose's errors, in words that say what is wrong with the token without echoing it. */
+function toAuthError(e: unknown): GatewayError {
+  if ((e as GatewayError).extensions?.code) return e as GatewayError;
+  if (e instanceof joseErrors.JWTExpired) return unauthenticated('token has expired: get a new one');
+  if (e instanceof joseErrors.JWTClaimValidationFailed)
+    return unauthenticated(`token claim "${e.claim}" is not accepted (${e.reason})`);
+  if (e instanceof joseErrors.JOSEAlgNotAllowed)
+    return unauthenticated('token is signed with an algorithm this gateway does not accept');
+  if (e instanceof joseErrors.JWSSignatureVerificationFailed)
+    return unauthenticated('token signature is not valid');
+  if (e instanceof joseErrors.JWKSNoMatchingKey)
+    return unauthenticated('token is signed with an unknown key');
+  if (e instanceof joseErrors.JOSEError) return unauthenticated(`token is not valid (${e.code})`);
+  return unauthenticated('token could not be verified');
+}

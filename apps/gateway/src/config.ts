@@ -1,0 +1,65 @@
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './security/query-limits';
+
+/** OpenID Connect: how bearer JWTs from the factory's identity provider are verified. */
+export interface OidcConfig {
+  issuer: string;
+  audience: string;
+  jwksUrl: string;
+  /** Pinned: a token signed with any other algorithm is refused (RFC 8725). */
+  algorithms: string[];
+  clockToleranceSeconds: number;
+  /** Claim naming the Tenant object the token acts for. */
+  tenantClaim: string;
+  /** Claim holding the role; the value `admin` makes an administrator, anything else a tenant. */
+  roleClaim: string;
+}
+
+export interface RateLimitConfig {
+  /** Requests a tenant (or an anonymous client address) may make in a burst. */
+  burst: number;
+  /** Sustained requests per second. */
+  perSecond: number;
+}
+
+/** Everything the gateway is configured with; built once at start-up and injected (GATEWAY_CONFIG). */
+export interface GatewayConfig {
+  /** Path of a kubeconfig; absent: the in-cluster ServiceAccount. */
+  kubeconfig?: string;
+  host: string;
+  /** Port 0 picks a free one (tests). */
+  port: number;
+  /**
+   * `sandbox`: development tokens are accepted, GraphiQL and introspection are on, and workloads may
+   * carry sandbox run times. `production`: none of that.
+   */
+  mode: 'sandbox' | 'production';
+  /** Namespace of the gateway's own Secrets (API keys). */
+  namespace: string;
+  /** Where development tokens' signing key lives (sandbox mode only). */
+  devTokenKeyFile?: string;
+  oidc?: OidcConfig;
+  /** Server-side secret mixed into API-key hashes; absent: API keys are refused. */
+  apiKeyPepper?: string;
+  limits: QueryLimits & { maxBodyBytes: number; maxBatch: number; maxPageSize: number };
+  rateLimit: RateLimitConfig;
+  /** Values for what pools and sites leave unset; the controller is configured with the same. */
+  snapshotDefaults: { pricePerDeviceHourEUR: number; pue: number; gridCarbonGramsPerKWh: number };
+  /** Pino log level; `silent` in tests. */
+  logLevel: string;
+}
+
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
+
+export function gatewayConfig(overrides: Partial<GatewayConfig> = {}): GatewayConfig {
+  return {
+    host: '127.0.0.1',
+    port: 4000,
+    mode: 'production',
+    namespace: 'kentaur-system',
+    limits: { ...DEFAULT_QUERY_LIMITS, maxBodyBytes: 256 * 1024, maxBatch: 5, maxPageSize: 100 },
+    rateLimit: { burst: 100, perSecond: 50 },
+    snapshotDefaults: { pricePerDeviceHourEUR: 1, pue: 1.2, gridCarbonGramsPerKWh: 250 },
+    logLevel: 'info',
+    ...overrides,
+  };
+}

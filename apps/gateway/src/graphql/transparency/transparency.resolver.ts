@@ -1,0 +1,91 @@
+import { Inject } from '@nestjs/common';
+import { Args, Field, Float, ObjectType, Query, Resolver, registerEnumType } from '@nestjs/graphql';
+import { Public } from '../../access/access.guard';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../../config';
+import { GatewayError } from '../../errors';
+import { GatewayState } from '../../kube/gateway-state';
+import { intervalContext } from '../usage/interval-context';
+import { intervalsOf } from '../usage/intervals';
+import { transparencyReport, type TransparencyReport } from './transparency';
+
+export enum TransparencyPeriod {
+  DAY = 'day',
+  MONTH = 'month',
+}
+registerEnumType(TransparencyPeriod, { name: 'TransparencyPeriod' });
+
+@ObjectType()
+export class VendorFigures {
+  @Field() vendor!: string;
+  @Field(() => Float, { description: 'Allocatable devices now.' }) devices!: number;
+  @Field(() => Float, { description: 'Allocated devices now.' }) allocated!: number;
+  @Field(() => Float) deviceHours!: number;
+  @Field(() => Float, { description: 'Device-hours used ÷ device-hours available in the period so far.' })
+  utilisation!: number;
+  @Field(() => Float, { description: 'Share of all allocated devices now.' }) share!: number;
+}
+
+@ObjectType()
+export class TierFigures {
+  @Field() tier!: string;
+  @Field(() => Float) deviceHours!: number;
+  @Field(() => Float) share!: number;
+}
+
+@ObjectType({ description: 'Published figures of the factory: no tenant or workload names.' })
+export class Transparency {
+  @Field() period!: string;
+  @Field() from!: string;
+  @Field() to!: string;
+  @Field(() => Float, { description: 'Facility energy, PUE included.' }) energyKWh!: number;
+  @Field(() => Float) co2eKg!: number;
+  @Field(() => Float, { description: 'Energy beyond the IT load (cooling, power conversion).' })
+  facilityOverheadKWh!: number;
+  @Field(() => Float) heatReusedKWh!: number;
+  @Field(() => Float) deviceHours!: number;
+  @Field(() => [VendorFigures]) vendors!: VendorFigures[];
+  @Field(() => [TierFigures], { description: 'Device-hours by tenant tier.' }) tiers!: TierFigures[];
+  @Field(() => Float, { description: 'Herfindahl index of allocated devices by vendor (1 = one vendor).' })
+  vendorConcentration!: number;
+  @Field(() => Float, { description: 'Share of running workloads that two or more vendors could run.' })
+  portableShare!: number;
+}
+
+@Resolver(() => Transparency)
+export class TransparencyResolver {
+  constructor(
+    @Inject(GatewayState) private readonly state: GatewayState,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  report(period: 'day' | 'month', at?: string): TransparencyReport {
+    const now = Date.now();
+    const atMs = at === undefined ? now : Date.parse(at);
+    if (!Number.isFinite(atMs))
+      throw new GatewayError('BAD_USER_INPUT', 'at: must be an ISO 8601 date, e.g. 2026-11-01', {
+        field: 'at',
+      });
+    const workloads = this.state.workloads.list();
+    return transparencyReport({
+      period,
+      atMs,
+      nowMs: now,
+      intervals: intervalsOf(workloads, intervalContext(this.state, this.config, now)),
+      pools: this.state.pools.list(),
+      tenants: this.state.tenants.list(),
+      workloads,
+    });
+  }
+
+  @Public()
+  @Query(() => Transparency, {
+    description: 'Public, no token: energy, CO2e, utilisation and access by tier.',
+  })
+  transparency(
+    @Args('period', { type: () => TransparencyPeriod, defaultValue: TransparencyPeriod.DAY })
+    period: TransparencyPeriod,
+    @Args('at', { nullable: true, description: 'A time inside the period; default now.' }) at?: string,
+  ): Transparency {
+    return this.report(period, at);
+  }
+}

@@ -1,0 +1,93 @@
+import type { Workload as WorkloadObject, WorkloadSpec } from '@kentaur/api';
+import { workloadId } from '../../access/tenant-scope';
+import type { WorkloadSpecInput } from './workload.inputs';
+import type { Workload } from './workload.types';
+
+/** Kubernetes Workload → GraphQL Workload. Node names and other cluster internals stay out. */
+export function toWorkload(w: WorkloadObject): Workload {
+  const s = w.spec;
+  const st = w.status ?? {};
+  const a = st.admission;
+  return {
+    id: workloadId(w),
+    name: w.metadata.name!,
+    createdAt: w.metadata.creationTimestamp ?? '',
+    kind: s.kind,
+    priorityClass: s.priorityClass ?? 'standard',
+    replicas: s.replicas ?? 1,
+    accelerators: {
+      count: s.accelerators.count,
+      class: s.accelerators.class ?? 'any',
+      minMemoryGB: s.accelerators.minMemoryGB,
+      precisions: s.accelerators.precisions ?? [],
+      vendors: s.accelerators.vendors,
+      models: s.accelerators.models,
+    },
+    template: {
+      image: s.template.image,
+      images: Object.entries(s.template.images ?? {}).map(([vendor, image]) => ({ vendor, image })),
+      command: s.template.command ?? [],
+      args: s.template.args ?? [],
+      env: (s.template.env ?? []).map((e) => ({ name: e.name, value: e.value ?? '' })),
+      cpu: s.template.cpu === undefined ? undefined : String(s.template.cpu),
+      memory: s.template.memory === undefined ? undefined : String(s.template.memory),
+    },
+    maxDuration: s.maxDuration,
+    budgetEUR: s.budgetEUR,
+    placement: { sites: s.placement?.sites, optimizeFor: s.placement?.optimizeFor ?? 'balanced' },
+    phase: st.phase ?? 'Pending',
+    cancelRequested: s.cancel === true,
+    queuePosition: st.queue?.position,
+    waitReason: st.queue?.reason,
+    admission: a && {
+      site: a.site,
+      pool: a.pool,
+      vendor: a.vendor,
+      model: a.model,
+      computeUnits: a.computeUnits,
+      admittedAt: a.admittedAt,
+      borrowed: a.borrowed ?? false,
+    },
+    quote: st.quote,
+    usage: st.usage,
+    attempts: st.attempts ?? 0,
+    portable: st.portable,
+    conditions: (st.conditions ?? []).map((c) => ({
+      type: c.type,
+      status: c.status,
+      reason: c.reason,
+      message: c.message,
+      lastTransitionTime: c.lastTransitionTime,
+    })),
+  };
+}
+
+const defined = <T extends object>(o: T): T =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null)) as T;
+
+/**
+ * GraphQL spec input → the Workload CRD's spec (not yet validated: validateResource does that).
+ * Nulls become absent fields; per-vendor images become the CRD's map.
+ */
+export function specFromInput(input: WorkloadSpecInput): WorkloadSpec {
+  const t = input.template;
+  const images = t.images ? Object.fromEntries(t.images.map((i) => [i.vendor, i.image])) : undefined;
+  return defined({
+    kind: input.kind,
+    priorityClass: input.priorityClass,
+    replicas: input.replicas,
+    accelerators: defined({ ...input.accelerators }),
+    template: defined({
+      image: t.image,
+      images,
+      command: t.command,
+      args: t.args,
+      env: t.env?.map((e) => ({ name: e.name, value: e.value })),
+      cpu: t.cpu,
+      memory: t.memory,
+    }),
+    maxDuration: input.maxDuration,
+    budgetEUR: input.budgetEUR,
+    placement: input.placement ? defined({ ...input.placement }) : undefined,
+  }) as WorkloadSpec;
+}

@@ -1,0 +1,173 @@
+import { Inject } from '@nestjs/common';
+import {
+  Args,
+  ID,
+  Int,
+  Mutation,
+  Parent,
+  Query,
+  ResolveField,
+  Resolver,
+  Subscription,
+} from '@nestjs/graphql';
+import type { Event as KubeEvent } from 'kubernetes-types/core/v1';
+import type { Workload as WorkloadObject } from '@kentaur/api';
+import { Events, Workloads } from '@kentaur/k8s-runtime';
+import { CurrentContext, Scope } from '../../access/access.guard';
+import type { GatewayContext } from '../../access/context';
+import { workloadId, type TenantScope } from '../../access/tenant-scope';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../../config';
+import { GatewayError, unauthenticated } from '../../errors';
+import { GatewayState } from '../../kube/gateway-state';
+import { WorkloadFilter, SubmitWorkloadInput } from './workload.inputs';
+import { toWorkload } from './workload.mapper';
+import {
+  SubmitWorkloadPayload,
+  Workload,
+  WorkloadConnection,
+  WorkloadEvent,
+  WorkloadKubeEvent,
+} from './workload.types';
+import { SubmitWorkload } from './submit-workload.use-case';
+import { WorkloadWatch } from './workload-watch';
+import { paginate } from './pagination';
+
+const TERMINAL = new Set(['Succeeded', 'Failed', 'Cancelled']);
+const EVENT_KINDS = new Set(['Workload', 'Job', 'Deployment', 'ReplicaSet', 'Pod', 'Service']);
+/** Reasons whose messages name nodes or other cluster internals. */
+const HIDDEN_REASONS = new Set(['Scheduled', 'Pulled', 'Pulling', 'Created', 'Started']);
+
+@Resolver(() => Workload)
+export class WorkloadsResolver {
+  constructor(
+    @Inject(GatewayState) private readonly state: GatewayState,
+    @Inject(SubmitWorkload) private readonly submit: SubmitWorkload,
+    @Inject(WorkloadWatch) private readonly watch: WorkloadWatch,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  @Query(() => WorkloadConnection, { description: 'Your workloads, newest first.' })
+  workloads(
+    @Scope() scope: TenantScope,
+    @Args('filter', { type: () => WorkloadFilter, nullable: true }) filter?: WorkloadFilter,
+    @Args('first', { type: () => Int, nullable: true, description: 'Page size (default 20, at most 100).' })
+    first?: number,
+    @Args('after', { nullable: true, description: 'endCursor of the previous page.' }) after?: string,
+  ): WorkloadConnection {
+    const all = scope.workloads().filter((w) => matches(w, filter));
+    return paginate(all, {
+      keyOf: (w) => ({ createdAt: w.metadata.creationTimestamp ?? '', id: workloadId(w) }),
+      map: toWorkload,
+      first,
+      after,
+      maxPageSize: this.config.limits.maxPageSize,
+    });
+  }
+
+  @Query(() => Workload, { description: 'One of your workloads by id (`namespace/name`).' })
+  workload(@Scope() scope: TenantScope, @Args('id', { type: () => ID }) id: string): Workload {
+    return toWorkload(scope.workload(id));
+  }
+
+  @ResolveField(() => [WorkloadKubeEvent], {
+    description:
+      'Kubernetes events of the workload and the objects run for it, newest first (costs one API call).',
+  })
+  async events(@Scope() scope: TenantScope, @Parent() parent: Workload): Promise<WorkloadKubeEvent[]> {
+    const w = scope.workload(parent.id);
+    const name = w.metadata.name!;
+    const list = await this.state.client.list<KubeEvent>(Events, {
+      namespace: w.metadata.namespace,
+      limit: 500,
+    });
+    return list.items
+      .filter((e) => {
+        const o = e.involvedObject;
+        return EVENT_KINDS.has(o.kind ?? '') && (o.name === name || o.name?.startsWith(`${name}-`));
+      })
+      .filter((e) => !HIDDEN_REASONS.has(e.reason ?? ''))
+      .map((e) => ({
+        type: e.type ?? 'Normal',
+        reason: e.reason ?? '',
+        message: e.message ?? '',
+        objectKind: e.involvedObject.kind ?? '',
+        count: e.count ?? 1,
+        lastSeen: e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp ?? '',
+      }))
+      .sort((a, b) => b.lastSeen.localeCompare(a.lastSeen))
+      .slice(0, 50);
+  }
+
+  @Mutation(() => SubmitWorkloadPayload, {
+    description:
+      'Validates, dry-runs and submits a workload to your namespace. Idempotent with idempotencyKey.',
+  })
+  async submitWorkload(
+    @Scope() scope: TenantScope,
+    @Args('input', { type: () => SubmitWorkloadInput }) input: SubmitWorkloadInput,
+  ): Promise<SubmitWorkloadPayload> {
+    const r = await this.submit.execute(scope, input);
+    return { workload: toWorkload(r.workload), created: r.created };
+  }
+
+  @Mutation(() => Workload, { description: 'Stops the workload and removes what runs for it. Idempotent.' })
+  async cancelWorkload(
+    @Scope() scope: TenantScope,
+    @Args('id', { type: () => ID }) id: string,
+  ): Promise<Workload> {
+    const w = scope.workload(id);
+    const phase = w.status?.phase;
+    if (phase === 'Cancelled' || w.spec.cancel) return toWorkload(w);
+    if (TERMINAL.has(phase ?? ''))
+      throw new GatewayError(
+        'CONFLICT',
+        `id: workload ${id} already finished (${phase}); nothing to cancel`,
+        {
+          field: 'id',
+        },
+      );
+    const patched = await this.state.client.patch<WorkloadObject>(
+      Workloads,
+      w.metadata.name!,
+      { spec: { cancel: true } },
+      { namespace: w.metadata.namespace, patchType: 'merge', fieldManager: 'kentaur-gateway' },
+    );
+    return toWorkload(patched);
+  }
+
+  @Subscription(() => WorkloadEvent, {
+    description:
+      'Changes of one of your workloads: its current state first, then each change, until it finishes.',
+  })
+  workloadEvents(
+    @CurrentContext() ctx: GatewayContext,
+    @Args('id', { type: () => ID }) id: string,
+  ): AsyncIterator<{ workloadEvents: WorkloadEvent }> {
+    if (!ctx.scope) throw unauthenticated('subscriptions need a token in the connection_init payload');
+    const w = ctx.scope.workload(id);
+    const changes = this.watch.watch(`${w.metadata.namespace}/${w.metadata.name}`, w);
+    return {
+      next: async () => {
+        const c = await changes.next();
+        if (c.done) return { done: true, value: undefined };
+        const workload = toWorkload(c.value.workload);
+        return {
+          done: false,
+          value: { workloadEvents: { type: c.value.type, phase: workload.phase, workload } },
+        };
+      },
+      return: async () => {
+        await changes.return!();
+        return { done: true, value: undefined };
+      },
+    };
+  }
+}
+
+function matches(w: WorkloadObject, f: WorkloadFilter | undefined): boolean {
+  if (!f) return true;
+  if (f.phases?.length && !f.phases.includes(w.status?.phase ?? 'Pending')) return false;
+  if (f.vendor && w.status?.admission?.vendor !== f.vendor) return false;
+  if (f.namePrefix && !w.metadata.name!.startsWith(f.namePrefix)) return false;
+  return true;
+}

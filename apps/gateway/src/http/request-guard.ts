@@ -1,0 +1,69 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Authenticator } from '../auth/authenticator';
+import type { Principal } from '../auth/principal';
+import type { GatewayConfig } from '../config';
+import { GatewayError, type ErrorCode } from '../errors';
+import { checkQuerySource } from '../security/query-limits';
+import type { RateLimiter } from './rate-limiter';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+interface GraphQLBody {
+  query?: unknown;
+}
+
+function reject(reply: FastifyReply, status: number, code: ErrorCode, message: string, extra: object = {}) {
+  return reply.code(status).send({ data: null, errors: [{ message, extensions: { code, ...extra } }] });
+}
+
+/** The documents of a request: one, or a bounded batch. */
+function documents(req: FastifyRequest): unknown[] {
+  if (req.method === 'GET') return [(req.query as GraphQLBody | undefined)?.query];
+  const body = req.body as GraphQLBody | GraphQLBody[] | undefined;
+  return Array.isArray(body) ? body.map((b) => b?.query) : [body?.query];
+}
+
+/**
+ * Runs before Mercurius parses anything: bounded batches, query length and token count (cheap
+ * checks on the raw text, so an abusive document never reaches the parser), then authentication
+ * and the per-client rate limit. Body size is Fastify's bodyLimit.
+ */
+export function requestGuard(o: {
+  config: GatewayConfig;
+  authenticator: Authenticator;
+  limiter: RateLimiter;
+}) {
+  const { limits } = o.config;
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    const docs = documents(req);
+    if (docs.length > limits.maxBatch)
+      return reject(reply, 400, 'BATCH_TOO_LARGE', `a batch may hold at most ${limits.maxBatch} operations`, {
+        max: limits.maxBatch,
+      });
+    for (const doc of docs) {
+      if (typeof doc !== 'string') continue;
+      const v = checkQuerySource(doc, limits);
+      if (v) return reject(reply, 400, 'QUERY_TOO_COMPLEX', v.message, { limit: v.limit, max: v.max });
+    }
+    try {
+      req.principal = await o.authenticator.authenticate(req.headers.authorization);
+    } catch (e) {
+      if (e instanceof GatewayError) return reject(reply, 401, e.code, e.message);
+      throw e;
+    }
+    const p = req.principal;
+    const client = p ? (p.tenant ? `tenant:${p.tenant}` : `subject:${p.subject}`) : `ip:${req.ip}`;
+    const wait = o.limiter.take(client);
+    if (wait > 0) {
+      void reply.header('retry-after', String(wait));
+      return reject(reply, 429, 'RATE_LIMITED', `too many requests: retry after ${wait} s`, {
+        retryAfterSeconds: wait,
+      });
+    }
+    return undefined;
+  };
+}

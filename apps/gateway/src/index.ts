@@ -1,0 +1,4 @@
+export * from './main';
+export { DEV_AUDIENCE, DEV_ISSUER, loadOrCreateDevKey, mintDevToken } from './auth/dev-tokens';
+export { API_KEY_PREFIX } from './auth/api-keys';
+export type { ErrorCode } from './errors';

@@ -1,0 +1,116 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { inClusterCredentials, KubeClient, loadKubeconfig } from '@kentaur/k8s-runtime';
+import { VendorRegistry } from '@kentaur/vendors';
+import { GatewayModule, type GatewayDeps } from './app.module';
+import { ApiKeyStore } from './auth/api-keys';
+import { Authenticator } from './auth/authenticator';
+import { loadOrCreateDevKey } from './auth/dev-tokens';
+import { OidcVerifier } from './auth/oidc';
+import { gatewayConfig, type GatewayConfig } from './config';
+import { SubmitWorkload } from './graphql/workloads/submit-workload.use-case';
+import { WorkloadWatch } from './graphql/workloads/workload-watch';
+import { TransparencyResolver } from './graphql/transparency/transparency.resolver';
+import { RateLimiter } from './http/rate-limiter';
+import { GatewayState } from './kube/gateway-state';
+
+export { gatewayConfig, type GatewayConfig };
+
+export interface RunningGateway {
+  /** Base URL, e.g. http://127.0.0.1:4000 */
+  url: string;
+  port: number;
+  state: GatewayState;
+  watch: WorkloadWatch;
+  stop(): Promise<void>;
+}
+
+/** Pino options: tokens and keys never reach the logs (the Authorization header is redacted). */
+function loggerOptions(level: string) {
+  return {
+    level,
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'headers.authorization',
+        '*.token',
+        '*.apiKey',
+      ],
+      censor: '[redacted]',
+    },
+  };
+}
+
+function buildDeps(config: GatewayConfig, log: (reference: string, error: unknown) => void): GatewayDeps {
+  const credentials = config.kubeconfig ? loadKubeconfig(config.kubeconfig) : inClusterCredentials();
+  const client = new KubeClient({ credentials, userAgent: 'kentaur-gateway' });
+  const state = new GatewayState(client, config.snapshotDefaults);
+  const apiKeys = new ApiKeyStore({ client, namespace: config.namespace, pepper: config.apiKeyPepper });
+  const sandbox = config.mode === 'sandbox';
+  const devKey = sandbox && config.devTokenKeyFile ? loadOrCreateDevKey(config.devTokenKeyFile) : undefined;
+  const authenticator = new Authenticator({
+    apiKeys,
+    devKey,
+    oidc: config.oidc ? new OidcVerifier(config.oidc) : undefined,
+  });
+  const registry = new VendorRegistry();
+  return {
+    state,
+    apiKeys,
+    authenticator,
+    registry,
+    watch: new WorkloadWatch(state.workloads),
+    submit: new SubmitWorkload({ state, registry, sandbox }),
+    limiter: new RateLimiter(config.rateLimit),
+    logInternal: log,
+  };
+}
+
+/**
+ * Starts the gateway: caches first (readiness waits for them), then the HTTP server. Returns once
+ * it listens with synced caches.
+ */
+export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.limits.maxBodyBytes,
+    logger: loggerOptions(config.logLevel),
+    // Slow clients (slowloris) are cut off: whole request within 30 s, idle keep-alive 10 s.
+    requestTimeout: 30_000,
+    keepAliveTimeout: 10_000,
+  });
+  const fastify = adapter.getInstance();
+  const deps = buildDeps(config, (reference, error) =>
+    fastify.log.error({ err: error, reference }, 'internal error'),
+  );
+  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(config, deps), adapter, {
+    logger: ['warn', 'error'],
+  });
+  const ready = () => deps.state.hasSynced() && deps.apiKeys.informer.hasSynced();
+  fastify.get('/healthz', async () => ({ status: 'ok' }));
+  fastify.get('/readyz', async (_req, reply) => reply.code(ready() ? 200 : 503).send({ ready: ready() }));
+  const transparency = app.get(TransparencyResolver);
+  fastify.get('/transparency.json', async (req) => {
+    const q = req.query as { period?: string; at?: string };
+    return transparency.report(q.period === 'month' ? 'month' : 'day', q.at);
+  });
+  deps.state.start();
+  deps.apiKeys.informer.start();
+  await app.listen(config.port, config.host);
+  await Promise.all([deps.state.waitForSync(), deps.apiKeys.informer.waitForSync()]);
+  const address = fastify.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  return {
+    url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+    port,
+    state: deps.state,
+    watch: deps.watch,
+    async stop() {
+      await app.close();
+      await deps.state.stop();
+      await deps.apiKeys.informer.stop();
+      deps.state.client.close();
+    },
+  };
+}
