@@ -61,7 +61,9 @@ function graphqlOptions(config: GatewayConfig, deps: GatewayDeps): MercuriusDriv
     path: '/graphql',
     graphiql: sandbox,
     allowBatchedQueries: true,
-    csrfPrevention: true,
+    // Credentials travel only in the Authorization header (or the WebSocket's connection_init), never
+    // in cookies, so a cross-site request carries none: CSRF prevention would only break WebSockets.
+    csrfPrevention: false,
     context: (request: FastifyRequest) => gatewayContext(request.principal, deps.state),
     // Static rules, so Mercurius caches each document's validation; page sizes given as variables are
     // costed at the largest page (the rule cannot see variables then).

@@ -51,6 +51,10 @@ function formatOne(error: GraphQLError, o: FormatOptions): FormattedError {
     const field = requestCode === 'BAD_USER_INPUT' ? variableField(message) : undefined;
     return { ...base, message, extensions: { code: requestCode, ...(field ? { field } : {}) } };
   }
+  const status = (original as { statusCode?: unknown }).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500)
+    // Fastify's and Mercurius's own refusals of a malformed request (bad JSON, wrong method, …).
+    return { ...base, message: original.message, extensions: { code: 'BAD_REQUEST' } };
   const reference = randomUUID();
   o.logInternal(reference, original);
   return {

@@ -29,7 +29,7 @@ import {
   WorkloadKubeEvent,
 } from './workload.types';
 import { SubmitWorkload } from './submit-workload.use-case';
-import { WorkloadWatch } from './workload-watch';
+import { WorkloadWatch, type WatchedChange } from './workload-watch';
 import { paginate } from './pagination';
 
 const TERMINAL = new Set(['Succeeded', 'Failed', 'Cancelled']);
@@ -142,25 +142,10 @@ export class WorkloadsResolver {
   workloadEvents(
     @CurrentContext() ctx: GatewayContext,
     @Args('id', { type: () => ID }) id: string,
-  ): AsyncIterator<{ workloadEvents: WorkloadEvent }> {
+  ): AsyncIterable<{ workloadEvents: WorkloadEvent }> {
     if (!ctx.scope) throw unauthenticated('subscriptions need a token in the connection_init payload');
     const w = ctx.scope.workload(id);
-    const changes = this.watch.watch(`${w.metadata.namespace}/${w.metadata.name}`, w);
-    return {
-      next: async () => {
-        const c = await changes.next();
-        if (c.done) return { done: true, value: undefined };
-        const workload = toWorkload(c.value.workload);
-        return {
-          done: false,
-          value: { workloadEvents: { type: c.value.type, phase: workload.phase, workload } },
-        };
-      },
-      return: async () => {
-        await changes.return!();
-        return { done: true, value: undefined };
-      },
-    };
+    return events(this.watch.watch(`${w.metadata.namespace}/${w.metadata.name}`, w));
   }
 }
 
@@ -170,4 +155,18 @@ function matches(w: WorkloadObject, f: WorkloadFilter | undefined): boolean {
   if (f.vendor && w.status?.admission?.vendor !== f.vendor) return false;
   if (f.namePrefix && !w.metadata.name!.startsWith(f.namePrefix)) return false;
   return true;
+}
+
+/** The watch's changes as GraphQL payloads; closing the subscription closes the watch. */
+async function* events(
+  changes: AsyncIterableIterator<WatchedChange>,
+): AsyncGenerator<{ workloadEvents: WorkloadEvent }> {
+  try {
+    for await (const c of changes) {
+      const workload = toWorkload(c.workload);
+      yield { workloadEvents: { type: c.type, phase: workload.phase, workload } };
+    }
+  } finally {
+    await changes.return?.();
+  }
 }
