@@ -17,7 +17,7 @@ const swc = [
 
 // NestJS 12 ships as ES modules only; Node >= 20.19 require()s them at run time, but Jest's module
 // system does not, so swc compiles them to CommonJS in tests. List every ESM-only package here.
-const esmOnly = ['@nestjs', 'content-disposition', 'mercurius', 'quick-lru'];
+const esmOnly = ['@nestjs', 'content-disposition', 'mercurius', 'quick-lru', 'jose'];
 
 // Tests import the libraries by package name; map them to their sources so no build is needed.
 const moduleNameMapper = {

@@ -63,3 +63,15 @@ export function gatewayConfig(overrides: Partial<GatewayConfig> = {}): GatewayCo
     ...overrides,
   };
 }
+
+/** Depth of graphql-js's standard introspection query (GraphiQL sends it): nine levels of `ofType`. */
+export const INTROSPECTION_DEPTH = 15;
+
+/**
+ * The limits in force: in sandbox mode, where introspection is on for GraphiQL, the depth limit
+ * admits the standard introspection query (by depth, never by exempting introspection fields).
+ */
+export function effectiveLimits(config: GatewayConfig): GatewayConfig['limits'] {
+  if (config.mode !== 'sandbox') return config.limits;
+  return { ...config.limits, maxDepth: Math.max(config.limits.maxDepth, INTROSPECTION_DEPTH) };
+}

@@ -8,7 +8,7 @@ import { ApiKeyStore } from './auth/api-keys';
 import { Authenticator } from './auth/authenticator';
 import { loadOrCreateDevKey } from './auth/dev-tokens';
 import { OidcVerifier } from './auth/oidc';
-import { gatewayConfig, type GatewayConfig } from './config';
+import { effectiveLimits, gatewayConfig, type GatewayConfig } from './config';
 import { SubmitWorkload } from './graphql/workloads/submit-workload.use-case';
 import { WorkloadWatch } from './graphql/workloads/workload-watch';
 import { TransparencyResolver } from './graphql/transparency/transparency.resolver';
@@ -72,7 +72,8 @@ function buildDeps(config: GatewayConfig, log: (reference: string, error: unknow
  * Starts the gateway: caches first (readiness waits for them), then the HTTP server. Returns once
  * it listens with synced caches.
  */
-export async function startGateway(config: GatewayConfig): Promise<RunningGateway> {
+export async function startGateway(given: GatewayConfig): Promise<RunningGateway> {
+  const config = { ...given, limits: effectiveLimits(given) };
   const adapter = new FastifyAdapter({
     bodyLimit: config.limits.maxBodyBytes,
     logger: loggerOptions(config.logLevel),
