@@ -46,8 +46,8 @@ describe('e2e: the gateway', () => {
     namespaces.push(acme, other);
     acmeToken = await gw.token({ tenant: acme });
     otherToken = await gw.token({ tenant: other });
-    await waitFor('tenants cached by the gateway', async () =>
-      gw.gateway.state.tenant(other) ? true : undefined,
+    await waitFor('tenants cached by the gateway', () =>
+      Promise.resolve(gw.gateway.state.tenant(other) ? true : undefined),
     );
     await waitFor(
       'AMD pool discovered and idle',

@@ -69,10 +69,7 @@ function graphqlOptions(config: GatewayConfig, deps: GatewayDeps): MercuriusDriv
     // costed at the largest page (the rule cannot see variables then).
     validationRules: [queryLimitsRule(config.limits), ...(sandbox ? [] : [NoSchemaIntrospectionCustomRule])],
     errorFormatter: (execution) =>
-      formatExecution(execution as never, {
-        hideSuggestions: !sandbox,
-        logInternal: deps.logInternal,
-      }) as never,
+      formatExecution(execution, { hideSuggestions: !sandbox, logInternal: deps.logInternal }),
     additionalRouteOptions: {
       preHandler: requestGuard({ config, authenticator: deps.authenticator, limiter: deps.limiter }),
     },

@@ -12,6 +12,7 @@ import { effectiveLimits, gatewayConfig, type GatewayConfig } from './config';
 import { SubmitWorkload } from './graphql/workloads/submit-workload.use-case';
 import { WorkloadWatch } from './graphql/workloads/workload-watch';
 import { TransparencyResolver } from './graphql/transparency/transparency.resolver';
+import { GatewayError } from './errors';
 import { RateLimiter } from './http/rate-limiter';
 import { GatewayState } from './kube/gateway-state';
 
@@ -89,12 +90,17 @@ export async function startGateway(given: GatewayConfig): Promise<RunningGateway
     logger: ['warn', 'error'],
   });
   const ready = () => deps.state.hasSynced() && deps.apiKeys.informer.hasSynced();
-  fastify.get('/healthz', async () => ({ status: 'ok' }));
-  fastify.get('/readyz', async (_req, reply) => reply.code(ready() ? 200 : 503).send({ ready: ready() }));
+  fastify.get('/healthz', (_req, reply) => reply.send({ status: 'ok' }));
+  fastify.get('/readyz', (_req, reply) => reply.code(ready() ? 200 : 503).send({ ready: ready() }));
   const transparency = app.get(TransparencyResolver);
-  fastify.get('/transparency.json', async (req) => {
+  fastify.get('/transparency.json', (req, reply) => {
     const q = req.query as { period?: string; at?: string };
-    return transparency.report(q.period === 'month' ? 'month' : 'day', q.at);
+    try {
+      return reply.send(transparency.report(q.period === 'month' ? 'month' : 'day', q.at));
+    } catch (e) {
+      const message = e instanceof GatewayError ? e.message : 'internal error';
+      return reply.code(e instanceof GatewayError ? 400 : 500).send({ error: message });
+    }
   });
   deps.state.start();
   deps.apiKeys.informer.start();

@@ -25,7 +25,7 @@ export class InvalidApiKey extends Error {}
 
 const secretName = (id: string) => `kentaur-api-key-${id}`;
 const field = (s: Secret, name: string) =>
-  s.data?.[name] === undefined ? undefined : Buffer.from(s.data[name]!, 'base64').toString('utf8');
+  s.data?.[name] === undefined ? undefined : Buffer.from(s.data[name], 'base64').toString('utf8');
 
 export class ApiKeyStore {
   readonly informer: Informer<Secret>;

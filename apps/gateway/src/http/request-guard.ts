@@ -16,8 +16,16 @@ interface GraphQLBody {
   query?: unknown;
 }
 
-function reject(reply: FastifyReply, status: number, code: ErrorCode, message: string, extra: object = {}) {
-  return reply.code(status).send({ data: null, errors: [{ message, extensions: { code, ...extra } }] });
+interface Refusal {
+  status: number;
+  code: ErrorCode;
+  message: string;
+  extra?: object;
+}
+
+function reject(reply: FastifyReply, r: Refusal) {
+  const extensions = { code: r.code, ...r.extra };
+  return reply.code(r.status).send({ data: null, errors: [{ message: r.message, extensions }] });
 }
 
 /** The documents of a request: one, or a bounded batch. */
@@ -41,18 +49,29 @@ export function requestGuard(o: {
   return async (req: FastifyRequest, reply: FastifyReply) => {
     const docs = documents(req);
     if (docs.length > limits.maxBatch)
-      return reject(reply, 400, 'BATCH_TOO_LARGE', `a batch may hold at most ${limits.maxBatch} operations`, {
-        max: limits.maxBatch,
+      return reject(reply, {
+        status: 400,
+        code: 'BATCH_TOO_LARGE',
+        message: `a batch may hold at most ${limits.maxBatch} operations`,
+        extra: {
+          max: limits.maxBatch,
+        },
       });
     for (const doc of docs) {
       if (typeof doc !== 'string') continue;
       const v = checkQuerySource(doc, limits);
-      if (v) return reject(reply, 400, 'QUERY_TOO_COMPLEX', v.message, { limit: v.limit, max: v.max });
+      if (v)
+        return reject(reply, {
+          status: 400,
+          code: 'QUERY_TOO_COMPLEX',
+          message: v.message,
+          extra: { limit: v.limit, max: v.max },
+        });
     }
     try {
       req.principal = await o.authenticator.authenticate(req.headers.authorization);
     } catch (e) {
-      if (e instanceof GatewayError) return reject(reply, 401, e.code, e.message);
+      if (e instanceof GatewayError) return reject(reply, { status: 401, code: e.code, message: e.message });
       throw e;
     }
     const p = req.principal;
@@ -60,8 +79,13 @@ export function requestGuard(o: {
     const wait = o.limiter.take(client);
     if (wait > 0) {
       void reply.header('retry-after', String(wait));
-      return reject(reply, 429, 'RATE_LIMITED', `too many requests: retry after ${wait} s`, {
-        retryAfterSeconds: wait,
+      return reject(reply, {
+        status: 429,
+        code: 'RATE_LIMITED',
+        message: `too many requests: retry after ${wait} s`,
+        extra: {
+          retryAfterSeconds: wait,
+        },
       });
     }
     return undefined;

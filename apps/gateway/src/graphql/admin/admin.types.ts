@@ -36,8 +36,19 @@ export class CreatedApiKey {
   key!: string;
 }
 
-export function toPool(p: AcceleratorPool): Pool {
+function statusFigures(p: AcceleratorPool) {
   const d = p.status?.devices;
+  return {
+    nodes: p.status?.nodes ?? 0,
+    nodesReady: p.status?.nodesReady ?? 0,
+    devicesCapacity: d?.capacity ?? 0,
+    devicesAllocatable: d?.allocatable ?? 0,
+    devicesAllocated: d?.allocated ?? 0,
+    admissions: Object.keys(p.status?.reservations ?? {}).length,
+  };
+}
+
+export function toPool(p: AcceleratorPool): Pool {
   return {
     name: p.metadata.name!,
     site: p.spec.site,
@@ -48,11 +59,6 @@ export function toPool(p: AcceleratorPool): Pool {
     computeUnitsPerDevice: p.spec.computeUnitsPerDevice,
     cordoned: p.spec.cordoned ?? false,
     evacuate: p.spec.evacuate ?? false,
-    nodes: p.status?.nodes ?? 0,
-    nodesReady: p.status?.nodesReady ?? 0,
-    devicesCapacity: d?.capacity ?? 0,
-    devicesAllocatable: d?.allocatable ?? 0,
-    devicesAllocated: d?.allocated ?? 0,
-    admissions: Object.keys(p.status?.reservations ?? {}).length,
+    ...statusFigures(p),
   };
 }

@@ -40,13 +40,10 @@ function endOf(w: Workload, nowMs: number): number {
   return Number.isFinite(t) ? t : nowMs;
 }
 
-export function usageInterval(w: Workload, ctx: IntervalContext): UsageInterval | undefined {
-  const a = w.status?.admission;
-  const startMs = a ? Date.parse(a.admittedAt) : NaN;
-  if (!a || !Number.isFinite(startMs)) return undefined;
+/** Price, energy and carbon per hour of `devices` on the admission's pool and site. */
+function ratesOf(a: { pool: string; site: string }, w: Workload, ctx: IntervalContext) {
   const pool = ctx.pools.get(a.pool)?.spec;
   const site = ctx.sites.get(a.site)?.spec;
-  const devices = (w.spec.replicas ?? 1) * w.spec.accelerators.count;
   const pue = site?.pue ?? ctx.defaults.pue;
   const q = quote({
     shape: { replicas: w.spec.replicas ?? 1, devicesPerReplica: w.spec.accelerators.count },
@@ -58,6 +55,19 @@ export function usageInterval(w: Workload, ctx: IntervalContext): UsageInterval 
     utilisationFactor: DEFAULT_UTILISATION_FACTOR,
   });
   return {
+    eurPerHour: q.eurPerHour,
+    kWhPerHour: q.kWhPerHour,
+    co2eKgPerHour: q.co2eKgPerHour,
+    pue,
+    heatReuseFraction: site?.heatReuseFraction ?? 0,
+  };
+}
+
+export function usageInterval(w: Workload, ctx: IntervalContext): UsageInterval | undefined {
+  const a = w.status?.admission;
+  const startMs = a ? Date.parse(a.admittedAt) : NaN;
+  if (!a || !Number.isFinite(startMs)) return undefined;
+  return {
     namespace: w.metadata.namespace!,
     workload: w.metadata.name!,
     priorityClass: w.spec.priorityClass ?? 'standard',
@@ -65,16 +75,12 @@ export function usageInterval(w: Workload, ctx: IntervalContext): UsageInterval 
     vendor: a.vendor,
     model: a.model,
     pool: a.pool,
-    devices,
+    devices: (w.spec.replicas ?? 1) * w.spec.accelerators.count,
     computeUnits: a.computeUnits,
     portable: w.status?.portable ?? false,
     startMs,
     endMs: Math.max(startMs, endOf(w, ctx.nowMs)),
-    eurPerHour: q.eurPerHour,
-    kWhPerHour: q.kWhPerHour,
-    co2eKgPerHour: q.co2eKgPerHour,
-    pue,
-    heatReuseFraction: site?.heatReuseFraction ?? 0,
+    ...ratesOf(a, w, ctx),
   };
 }
 

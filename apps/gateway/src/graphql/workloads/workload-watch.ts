@@ -62,10 +62,10 @@ export class WorkloadWatch {
         if (change.type === 'DELETED' || TERMINAL.has(change.workload.status?.phase ?? '')) close();
         return { done: false, value: change };
       },
-      return: async () => {
+      return: () => {
         close();
         queue.length = 0;
-        return { done: true, value: undefined };
+        return Promise.resolve({ done: true, value: undefined });
       },
     };
     return iterator;

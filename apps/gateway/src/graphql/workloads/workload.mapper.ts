@@ -1,45 +1,40 @@
-import type { Workload as WorkloadObject, WorkloadSpec } from '@kentaur/api';
+import type { Workload as WorkloadObject, WorkloadSpec, WorkloadStatus } from '@kentaur/api';
 import { workloadId } from '../../access/tenant-scope';
 import type { WorkloadSpecInput } from './workload.inputs';
 import type { Workload } from './workload.types';
 
 /** Kubernetes Workload → GraphQL Workload. Node names and other cluster internals stay out. */
-export function toWorkload(w: WorkloadObject): Workload {
-  const s = w.spec;
-  const st = w.status ?? {};
-  const a = st.admission;
+function accelerators(s: WorkloadSpec): Workload['accelerators'] {
+  const a = s.accelerators;
   return {
-    id: workloadId(w),
-    name: w.metadata.name!,
-    createdAt: w.metadata.creationTimestamp ?? '',
-    kind: s.kind,
-    priorityClass: s.priorityClass ?? 'standard',
-    replicas: s.replicas ?? 1,
-    accelerators: {
-      count: s.accelerators.count,
-      class: s.accelerators.class ?? 'any',
-      minMemoryGB: s.accelerators.minMemoryGB,
-      precisions: s.accelerators.precisions ?? [],
-      vendors: s.accelerators.vendors,
-      models: s.accelerators.models,
-    },
-    template: {
-      image: s.template.image,
-      images: Object.entries(s.template.images ?? {}).map(([vendor, image]) => ({ vendor, image })),
-      command: s.template.command ?? [],
-      args: s.template.args ?? [],
-      env: (s.template.env ?? []).map((e) => ({ name: e.name, value: e.value ?? '' })),
-      cpu: s.template.cpu === undefined ? undefined : String(s.template.cpu),
-      memory: s.template.memory === undefined ? undefined : String(s.template.memory),
-    },
-    maxDuration: s.maxDuration,
-    budgetEUR: s.budgetEUR,
-    placement: { sites: s.placement?.sites, optimizeFor: s.placement?.optimizeFor ?? 'balanced' },
-    phase: st.phase ?? 'Pending',
-    cancelRequested: s.cancel === true,
-    queuePosition: st.queue?.position,
-    waitReason: st.queue?.reason,
-    admission: a && {
+    count: a.count,
+    class: a.class ?? 'any',
+    minMemoryGB: a.minMemoryGB,
+    precisions: a.precisions ?? [],
+    vendors: a.vendors,
+    models: a.models,
+  };
+}
+
+const text = (q: string | number | undefined) => (q === undefined ? undefined : String(q));
+
+function template(s: WorkloadSpec): Workload['template'] {
+  const t = s.template;
+  return {
+    image: t.image,
+    images: Object.entries(t.images ?? {}).map(([vendor, image]) => ({ vendor, image })),
+    command: t.command ?? [],
+    args: t.args ?? [],
+    env: (t.env ?? []).map((e) => ({ name: e.name, value: e.value ?? '' })),
+    cpu: text(t.cpu),
+    memory: text(t.memory),
+  };
+}
+
+function admission(st: WorkloadStatus): Workload['admission'] {
+  const a = st.admission;
+  return (
+    a && {
       site: a.site,
       pool: a.pool,
       vendor: a.vendor,
@@ -47,7 +42,16 @@ export function toWorkload(w: WorkloadObject): Workload {
       computeUnits: a.computeUnits,
       admittedAt: a.admittedAt,
       borrowed: a.borrowed ?? false,
-    },
+    }
+  );
+}
+
+function status(st: WorkloadStatus) {
+  return {
+    phase: st.phase ?? 'Pending',
+    queuePosition: st.queue?.position,
+    waitReason: st.queue?.reason,
+    admission: admission(st),
     quote: st.quote,
     usage: st.usage,
     attempts: st.attempts ?? 0,
@@ -59,6 +63,26 @@ export function toWorkload(w: WorkloadObject): Workload {
       message: c.message,
       lastTransitionTime: c.lastTransitionTime,
     })),
+  };
+}
+
+/** Kubernetes Workload → GraphQL Workload. Node names and other cluster internals stay out. */
+export function toWorkload(w: WorkloadObject): Workload {
+  const s = w.spec;
+  return {
+    id: workloadId(w),
+    name: w.metadata.name!,
+    createdAt: w.metadata.creationTimestamp ?? '',
+    kind: s.kind,
+    priorityClass: s.priorityClass ?? 'standard',
+    replicas: s.replicas ?? 1,
+    accelerators: accelerators(s),
+    template: template(s),
+    maxDuration: s.maxDuration,
+    budgetEUR: s.budgetEUR,
+    placement: { sites: s.placement?.sites, optimizeFor: s.placement?.optimizeFor ?? 'balanced' },
+    cancelRequested: s.cancel === true,
+    ...status(w.status ?? {}),
   };
 }
 
