@@ -15,7 +15,7 @@ describe('probe', () => {
     await installCrds(client);
     ns = await createTestNamespace(client, 'kentaur-system');
     tenant = await createTenant(client, { name: 'probe', quota: { guaranteedCU: 10, limitCU: 20 } });
-    gw = await startTestGateway({ namespace: ns });
+    gw = await startTestGateway({ namespace: ns, rateLimit: { burst: 100000, perSecond: 100000 } });
     prod = await startTestGateway({ namespace: ns, mode: 'production' });
   });
   afterAll(async () => {
@@ -48,11 +48,13 @@ describe('probe', () => {
     log('ws long', await wsTry(`# ${'x'.repeat(20000)}\nsubscription { workloadEvents(id: "${id}") { type } }`));
     log('ws no token', await wsTry(`subscription { workloadEvents(id: "${id}") { type } }`, ''));
     const fails: unknown[] = [];
-    await Promise.all(Array.from({ length: 20 }, async () => {
-      const c = await gql<{ createApiKey: { key: string } }>(gw.gateway.url, t, 'mutation { createApiKey(description: "x") { key } }');
+    for (let i = 0; i < 100; i++) {
+      const c = await gql<{ createApiKey: { key: string; info: { id: string } } }>(gw.gateway.url, t, 'mutation { createApiKey(description: "x") { key info { id } } }');
       const m = await gql(gw.gateway.url, c.data!.createApiKey.key, '{ me { subject } }');
       if (m.errors) fails.push(m.errors);
-    }));
+      const r = await gql(gw.gateway.url, t, `mutation { revokeApiKey(id: "${c.data!.createApiKey.info.id}") }`);
+      fails.push(['revoke', r.data]);
+    }
     log('key race', fails);
     log('pod 1e400', await client.create(Pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: tenant }, spec: { securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } }, containers: [{ name: 'c', image: 'x', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } }, resources: { limits: { memory: '1e400', cpu: '99999999999999999999999' } } }] } } as never, { dryRun: true }).then(() => 'ok', (e: Error) => e.message));
     log('pools', (await client.list(AcceleratorPools)).items.map((p) => p.metadata?.name));

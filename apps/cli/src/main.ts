@@ -1,22 +1,29 @@
 import { parseArgs } from 'node:util';
 import { runController } from './controller.command';
+import { runGateway } from './gateway.command';
 import { runSandbox } from './sandbox.command';
+import { runToken } from './token.command';
 import { runUp } from './up.command';
 
 const usage = `kentaur — vendor-neutral orchestration for AI factories
 
 Usage:
-  kentaur up [--fleet FILE]                 sandbox + controller + gateway in one process tree (Ctrl-C stops all)
+  kentaur up [--fleet FILE] [--port N]      sandbox + controller + gateway in one process tree (Ctrl-C stops all)
   kentaur sandbox up [--fleet FILE]         start the local Kubernetes sandbox in the background
   kentaur sandbox down                      stop every process the sandbox started
   kentaur sandbox status [--json]           health of the sandbox's components
   kentaur controller [--kubeconfig F] [--namespace NS] [--identity ID] [--health-port N] [--sandbox]
                                             run the controller (default: $KUBECONFIG, else in-cluster)
-  kentaur gateway                           run the GraphQL gateway
-  kentaur token --tenant NAME [--admin]     mint a development token (sandbox mode)
+  kentaur gateway [--kubeconfig F] [--port N] [--host H] [--namespace NS] [--sandbox]
+                  [--oidc-issuer URL --oidc-jwks-url URL --oidc-audience AUD]
+                                            run the GraphQL gateway (production mode unless --sandbox)
+  kentaur token --tenant NAME [--admin] [--ttl HOURS]
+                                            mint a development token (accepted in sandbox mode only)
 
 Environment:
   KENTAUR_SANDBOX_DIR   where the sandbox keeps its files (default: ./.kentaur/sandbox)
+  KENTAUR_API_KEY_PEPPER  server-side secret of API-key hashes (gateway; without it API keys are off)
+  KENTAUR_OIDC_ISSUER, KENTAUR_OIDC_JWKS_URL, KENTAUR_OIDC_AUDIENCE  OIDC verification (gateway)
   KENTAUR_BIN_CACHE     where the control-plane binaries are cached (default: ~/.cache/kentaur/bin)
 `;
 
@@ -24,17 +31,17 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'up':
-      return runUp(parseArgs({ args: rest, options: { fleet: { type: 'string' } } }).values);
+      return runUp(
+        parseArgs({ args: rest, options: { fleet: { type: 'string' }, port: { type: 'string' } } }).values,
+      );
     case 'sandbox':
       return runSandbox(rest);
     case 'controller':
       return runController(rest);
     case 'gateway':
+      return runGateway(rest);
     case 'token':
-      process.stderr.write(
-        `kentaur ${command}: not available in this release yet; see README.md ("Status").\n`,
-      );
-      return 2;
+      return runToken(rest);
     case undefined:
     case 'help':
     case '--help':

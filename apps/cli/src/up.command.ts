@@ -1,7 +1,13 @@
-import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Namespace } from 'kubernetes-types/core/v1';
+import type { Tenant } from '@kentaur/api';
 import { controllerConfig, startController } from '@kentaur/controller';
-import { KubeClient, loadKubeconfig } from '@kentaur/k8s-runtime';
+import { gatewayConfig, loadOrCreateDevKey, mintDevToken, startGateway } from '@kentaur/gateway';
+import { KubeClient, loadKubeconfig, Namespaces, Tenants } from '@kentaur/k8s-runtime';
 import { binaryPaths, installCrds, SandboxLayout, sandboxDown, sandboxUp } from '@kentaur/sandbox';
+import { devTokenKeyFile } from './gateway.command';
 
 const say = (m: string) => process.stderr.write(`kentaur up: ${m}\n`);
 
@@ -9,7 +15,36 @@ const say = (m: string) => process.stderr.write(`kentaur up: ${m}\n`);
  * Runs the whole local stack in the foreground: the sandbox (owned by this process, so it stops with
  * it even on SIGKILL), then the controller and the gateway. Ctrl-C stops everything.
  */
-export async function runUp(opts: { fleet?: string }): Promise<number> {
+/** The sandbox's example tenant (examples/tenant.yaml), so the README's GraphiQL walk-through needs no setup. */
+const EXAMPLE_TENANT: Tenant = {
+  apiVersion: 'kentaur.io/v1alpha1',
+  kind: 'Tenant',
+  metadata: { name: 'acme' },
+  spec: {
+    displayName: 'ACME ApS',
+    tier: 'sme',
+    namespaces: ['tenant-acme'],
+    quota: { guaranteedCU: 20, limitCU: 80 },
+    budget: { monthlyEUR: 20000 },
+  },
+};
+
+async function applyExampleTenant(client: KubeClient): Promise<void> {
+  const apply = { patchType: 'apply' as const, fieldManager: 'kentaur-up', force: true };
+  const ns: Namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tenant-acme' } };
+  await client.patch(Namespaces, 'tenant-acme', ns, apply);
+  await client.patch(Tenants, 'acme', EXAMPLE_TENANT, apply);
+}
+
+/** The sandbox's API-key pepper: KENTAUR_API_KEY_PEPPER, else a random one kept beside the sandbox. */
+function sandboxPepper(layout: SandboxLayout): string {
+  if (process.env.KENTAUR_API_KEY_PEPPER) return process.env.KENTAUR_API_KEY_PEPPER;
+  const file = join(layout.root, 'api-key-pepper');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
+
+export async function runUp(opts: { fleet?: string; port?: string }): Promise<number> {
   const layout = SandboxLayout.forCwd();
   const info = await sandboxUp({
     layout,
@@ -20,6 +55,8 @@ export async function runUp(opts: { fleet?: string }): Promise<number> {
   say('installing the kentaur.io CRDs');
   const client = new KubeClient({ credentials: loadKubeconfig(info.kubeconfig) });
   await installCrds(client);
+  say('creating the example tenant acme (namespace tenant-acme)');
+  await applyExampleTenant(client);
   client.close();
   say('starting the controller');
   const controller = await startController(
@@ -30,6 +67,19 @@ export async function runUp(opts: { fleet?: string }): Promise<number> {
       sandbox: true,
     }),
   );
+  say('starting the gateway');
+  const gateway = await startGateway(
+    gatewayConfig({
+      kubeconfig: info.kubeconfig,
+      namespace: 'default',
+      mode: 'sandbox',
+      port: opts.port === undefined ? 4000 : Number(opts.port),
+      devTokenKeyFile: devTokenKeyFile(layout),
+      apiKeyPepper: sandboxPepper(layout),
+      logLevel: 'warn',
+    }),
+  );
+  const token = await mintDevToken(loadOrCreateDevKey(devTokenKeyFile(layout)), { tenant: 'acme' });
   process.stdout.write(
     [
       '',
@@ -38,7 +88,16 @@ export async function runUp(opts: { fleet?: string }): Promise<number> {
       `  kubeconfig              ${info.kubeconfig}`,
       `  try                     ${binaryPaths().kubectl} --kubeconfig ${info.kubeconfig} get nodes -o wide`,
       `  controller              health on http://127.0.0.1:${controller.healthPort}/readyz; pools: kubectl get acceleratorpools`,
-      '  gateway                 not part of this release yet (see README.md, "Status")',
+      `  GraphQL                 ${gateway.url}/graphql   (GraphiQL: ${gateway.url}/graphiql)`,
+      `  transparency            ${gateway.url}/transparency.json`,
+      '',
+      'A development token for tenant acme (valid 24 h; more with `npx kentaur token --tenant acme`):',
+      '',
+      `  ${token}`,
+      '',
+      'In GraphiQL, open Headers and paste:',
+      '',
+      `  {"Authorization": "Bearer ${token}"}`,
       '',
       'Press Ctrl-C to stop.',
       '',
@@ -49,6 +108,7 @@ export async function runUp(opts: { fleet?: string }): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  await gateway.stop();
   await controller.stop();
   if (!info.reused) {
     say('stopping the sandbox');

@@ -1,0 +1,68 @@
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gatewayConfig, startGateway, type GatewayConfig } from '@kentaur/gateway';
+import { SandboxLayout } from '@kentaur/sandbox';
+
+/** Where the sandbox keeps the key development tokens are signed with. */
+export const devTokenKeyFile = (layout: SandboxLayout) => join(layout.root, 'dev-token.key');
+
+/**
+ * The gateway's configuration from flags and the environment. Secrets (the API-key pepper) come
+ * only from the environment, never from flags, so they do not show in process listings.
+ */
+export function gatewayConfigFrom(argv: string[], env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      kubeconfig: { type: 'string' },
+      namespace: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      sandbox: { type: 'boolean' },
+      'oidc-issuer': { type: 'string' },
+      'oidc-audience': { type: 'string' },
+      'oidc-jwks-url': { type: 'string' },
+      'log-level': { type: 'string' },
+    },
+  });
+  const kubeconfig = values.kubeconfig ?? env.KUBECONFIG;
+  const sandbox = Boolean(values.sandbox);
+  const issuer = values['oidc-issuer'] ?? env.KENTAUR_OIDC_ISSUER;
+  const jwksUrl = values['oidc-jwks-url'] ?? env.KENTAUR_OIDC_JWKS_URL;
+  return gatewayConfig({
+    ...(kubeconfig ? { kubeconfig: resolve(kubeconfig) } : {}),
+    ...(values.namespace ? { namespace: values.namespace } : {}),
+    ...(values.host ? { host: values.host } : {}),
+    ...(values.port ? { port: Number(values.port) } : {}),
+    ...(values['log-level'] ? { logLevel: values['log-level'] } : {}),
+    mode: sandbox ? 'sandbox' : 'production',
+    ...(sandbox ? { devTokenKeyFile: devTokenKeyFile(SandboxLayout.forCwd(process.cwd(), env)) } : {}),
+    apiKeyPepper: env.KENTAUR_API_KEY_PEPPER,
+    ...(issuer && jwksUrl
+      ? {
+          oidc: {
+            issuer,
+            jwksUrl,
+            audience: values['oidc-audience'] ?? env.KENTAUR_OIDC_AUDIENCE ?? 'kentaur',
+            algorithms: (env.KENTAUR_OIDC_ALGORITHMS ?? 'RS256,ES256').split(','),
+            clockToleranceSeconds: 30,
+            tenantClaim: env.KENTAUR_OIDC_TENANT_CLAIM ?? 'kentaur_tenant',
+            roleClaim: env.KENTAUR_OIDC_ROLE_CLAIM ?? 'kentaur_role',
+          },
+        }
+      : {}),
+  });
+}
+
+/** `kentaur gateway`: runs the GraphQL gateway in the foreground until SIGINT/SIGTERM. */
+export async function runGateway(argv: string[]): Promise<number> {
+  const config = gatewayConfigFrom(argv);
+  const gateway = await startGateway(config);
+  process.stderr.write(`kentaur gateway: GraphQL on ${gateway.url}/graphql (${config.mode} mode)\n`);
+  await new Promise<void>((done) => {
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+  await gateway.stop();
+  return 0;
+}
