@@ -92,6 +92,17 @@ function graphqlOptions(config: GatewayConfig, deps: GatewayDeps): MercuriusDriv
   } as MercuriusDriverConfig;
 }
 
+/** Every resolver of the API: the module provides them, and schema.ts prints the schema from them. */
+export const RESOLVERS = [
+  MeResolver,
+  WorkloadsResolver,
+  QuoteResolver,
+  CapacityResolver,
+  UsageResolver,
+  AdminResolver,
+  TransparencyResolver,
+];
+
 @Module({})
 export class GatewayModule {
   static forRoot(config: GatewayConfig, deps: GatewayDeps): DynamicModule {
@@ -108,13 +119,7 @@ export class GatewayModule {
         { provide: SubmitWorkload, useValue: deps.submit },
         { provide: VENDOR_REGISTRY, useValue: deps.registry },
         { provide: APP_GUARD, useClass: AccessGuard },
-        MeResolver,
-        WorkloadsResolver,
-        QuoteResolver,
-        CapacityResolver,
-        UsageResolver,
-        AdminResolver,
-        TransparencyResolver,
+        ...RESOLVERS,
       ],
     };
   }
