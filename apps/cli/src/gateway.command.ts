@@ -6,6 +6,25 @@ import { SandboxLayout } from '@kentaur/sandbox';
 /** Where the sandbox keeps the key development tokens are signed with. */
 export const devTokenKeyFile = (layout: SandboxLayout) => join(layout.root, 'dev-token.key');
 
+/** OIDC verification, when both an issuer and a JWKS URL are given (flags, else environment). */
+function oidcFrom(
+  values: { 'oidc-issuer'?: string; 'oidc-jwks-url'?: string; 'oidc-audience'?: string },
+  env: NodeJS.ProcessEnv,
+): GatewayConfig['oidc'] {
+  const issuer = values['oidc-issuer'] ?? env.KENTAUR_OIDC_ISSUER;
+  const jwksUrl = values['oidc-jwks-url'] ?? env.KENTAUR_OIDC_JWKS_URL;
+  if (!issuer || !jwksUrl) return undefined;
+  return {
+    issuer,
+    jwksUrl,
+    audience: values['oidc-audience'] ?? env.KENTAUR_OIDC_AUDIENCE ?? 'kentaur',
+    algorithms: (env.KENTAUR_OIDC_ALGORITHMS ?? 'RS256,ES256').split(','),
+    clockToleranceSeconds: 30,
+    tenantClaim: env.KENTAUR_OIDC_TENANT_CLAIM ?? 'kentaur_tenant',
+    roleClaim: env.KENTAUR_OIDC_ROLE_CLAIM ?? 'kentaur_role',
+  };
+}
+
 /**
  * The gateway's configuration from flags and the environment. Secrets (the API-key pepper) come
  * only from the environment, never from flags, so they do not show in process listings.
@@ -27,8 +46,7 @@ export function gatewayConfigFrom(argv: string[], env: NodeJS.ProcessEnv = proce
   });
   const kubeconfig = values.kubeconfig ?? env.KUBECONFIG;
   const sandbox = Boolean(values.sandbox);
-  const issuer = values['oidc-issuer'] ?? env.KENTAUR_OIDC_ISSUER;
-  const jwksUrl = values['oidc-jwks-url'] ?? env.KENTAUR_OIDC_JWKS_URL;
+  const oidc = oidcFrom(values, env);
   return gatewayConfig({
     ...(kubeconfig ? { kubeconfig: resolve(kubeconfig) } : {}),
     ...(values.namespace ? { namespace: values.namespace } : {}),
@@ -38,19 +56,7 @@ export function gatewayConfigFrom(argv: string[], env: NodeJS.ProcessEnv = proce
     mode: sandbox ? 'sandbox' : 'production',
     ...(sandbox ? { devTokenKeyFile: devTokenKeyFile(SandboxLayout.forCwd(process.cwd(), env)) } : {}),
     apiKeyPepper: env.KENTAUR_API_KEY_PEPPER,
-    ...(issuer && jwksUrl
-      ? {
-          oidc: {
-            issuer,
-            jwksUrl,
-            audience: values['oidc-audience'] ?? env.KENTAUR_OIDC_AUDIENCE ?? 'kentaur',
-            algorithms: (env.KENTAUR_OIDC_ALGORITHMS ?? 'RS256,ES256').split(','),
-            clockToleranceSeconds: 30,
-            tenantClaim: env.KENTAUR_OIDC_TENANT_CLAIM ?? 'kentaur_tenant',
-            roleClaim: env.KENTAUR_OIDC_ROLE_CLAIM ?? 'kentaur_role',
-          },
-        }
-      : {}),
+    ...(oidc ? { oidc } : {}),
   });
 }
 
