@@ -46,6 +46,8 @@ export interface GatewayConfig {
   snapshotDefaults: { pricePerDeviceHourEUR: number; pue: number; gridCarbonGramsPerKWh: number };
   /** Pino log level; `silent` in tests. */
   logLevel: string;
+  /** Where logs go; default standard output (tests capture them here). */
+  logStream?: NodeJS.WritableStream;
 }
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');

@@ -28,9 +28,10 @@ export interface RunningGateway {
 }
 
 /** Pino options: tokens and keys never reach the logs (the Authorization header is redacted). */
-function loggerOptions(level: string) {
+function loggerOptions(level: string, stream: NodeJS.WritableStream | undefined) {
   return {
     level,
+    ...(stream ? { stream } : {}),
     redact: {
       paths: [
         'req.headers.authorization',
@@ -77,7 +78,7 @@ export async function startGateway(given: GatewayConfig): Promise<RunningGateway
   const config = { ...given, limits: effectiveLimits(given) };
   const adapter = new FastifyAdapter({
     bodyLimit: config.limits.maxBodyBytes,
-    logger: loggerOptions(config.logLevel),
+    logger: loggerOptions(config.logLevel, config.logStream),
     // Slow clients (slowloris) are cut off: whole request within 30 s, idle keep-alive 10 s.
     requestTimeout: 30_000,
     keepAliveTimeout: 10_000,
