@@ -2,16 +2,17 @@
 // (no controller runs here, so workloads stay Pending). Bad input of every kind is refused with a
 // stable code and the field named, and creates nothing; tokens from a local identity provider are
 // verified with pinned issuer, audience and algorithm; API keys are stored as hashes and revocable;
-// limits, introspection, access rules and error bodies hold on a production gateway.
-// See reliability-security.md sections 3, 4 and 7.3–7.5 (G1–G11, A1–A5, V1–V6).
+// limits, introspection, access rules and error bodies hold on a production gateway. Payloads follow
+// the OWASP GraphQL cheat sheet (depth, aliases, batching, introspection, suggestions) and RFC 8725
+// (pinned algorithm, issuer and audience).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type JWK } from 'jose';
 import type { Secret } from 'kubernetes-types/core/v1';
 import type { Workload } from '@kentaur/api';
 import { DEV_ISSUER, loadOrCreateDevKey, mintDevToken } from '@kentaur/gateway';
-import { type KubeClient, Secrets, Tenants, waitFor, Workloads } from '@kentaur/k8s-runtime';
-import { createTestNamespace, deleteTestNamespace, testClient } from '../support/cluster';
+import { type KubeClient, loadKubeconfig, Secrets, Tenants, waitFor, Workloads } from '@kentaur/k8s-runtime';
+import { createTestNamespace, deleteTestNamespace, testClient, testKubeconfig } from '../support/cluster';
 import { installCrds } from '../support/crds';
 import {
   aSpec,
@@ -32,6 +33,8 @@ const UNLIMITED = { burst: 100_000, perSecond: 100_000 };
 const ISSUER = 'https://idp.test';
 const AUDIENCE = 'kentaur';
 const KID = 'idp-key-1';
+/** What an error body must never show: stacks, source paths, the API server. */
+const LEAK = /stack|kube-apiserver|https?:\/\/127\.0\.0\.1|node_modules|\.ts:\d+/;
 
 type GqlError = NonNullable<GqlResponse['errors']>[number];
 
@@ -290,7 +293,8 @@ const badInputs: BadInput[] = [
   },
   {
     name: 'sandbox run times given to a production gateway',
-    send: (c) => gql(c.prod.gateway.url, c.prodKey, SUBMIT, { input: { ...VALID, sandbox: { runFor: '30s' } } }),
+    send: (c) =>
+      gql(c.prod.gateway.url, c.prodKey, SUBMIT, { input: { ...VALID, sandbox: { runFor: '30s' } } }),
     code: 'BAD_USER_INPUT',
     names: 'input.sandbox',
   },
@@ -335,7 +339,9 @@ const badInputs: BadInput[] = [
   },
   {
     name: 'batch of 6 submissions in a JSON array',
-    send: raw(JSON.stringify(Array.from({ length: 6 }, () => ({ query: SUBMIT, variables: { input: VALID } })))),
+    send: raw(
+      JSON.stringify(Array.from({ length: 6 }, () => ({ query: SUBMIT, variables: { input: VALID } }))),
+    ),
     code: 'BATCH_TOO_LARGE',
     names: /batch/,
     status: 400,
@@ -369,9 +375,10 @@ const badInputs: BadInput[] = [
   },
   {
     name: 'Authorization header that is not Bearer',
-    send: (c) => rawGql(c.gw.gateway.url, undefined, JSON.stringify({ query: SUBMIT, variables: { input: VALID } }), {
-      authorization: 'Basic YWRtaW46YWRtaW4=',
-    }),
+    send: (c) =>
+      rawGql(c.gw.gateway.url, undefined, JSON.stringify({ query: SUBMIT, variables: { input: VALID } }), {
+        authorization: 'Basic YWRtaW46YWRtaW4=',
+      }),
     code: 'UNAUTHENTICATED',
     names: /Authorization/,
     status: 401,
@@ -394,7 +401,9 @@ const badInputs: BadInput[] = [
   },
   {
     name: 'development token with a wrong audience',
-    send: submitWithToken((c) => signDevToken(c.devKey, { aud: 'someone-else', 'kentaur.io/tenant': c.tenant })),
+    send: submitWithToken((c) =>
+      signDevToken(c.devKey, { aud: 'someone-else', 'kentaur.io/tenant': c.tenant }),
+    ),
     code: 'UNAUTHENTICATED',
     names: /"aud"/,
     status: 401,
@@ -520,8 +529,8 @@ describe('integration: gateway security', () => {
   const start = async (overrides: Parameters<typeof startTestGateway>[0]) => {
     const g = await startTestGateway({ namespace: system, rateLimit: UNLIMITED, ...overrides });
     gateways.push(g);
-    await waitFor('tenants cached by the gateway', async () =>
-      tenants.every((t) => g.gateway.state.tenant(t)) ? true : undefined,
+    await waitFor('tenants cached by the gateway', () =>
+      Promise.resolve(tenants.every((t) => g.gateway.state.tenant(t)) ? true : undefined),
     );
     return g;
   };
@@ -624,7 +633,9 @@ describe('integration: gateway security', () => {
     const signRs256 = (payload: Record<string, unknown>, key = idp.pair.privateKey, kid = KID) =>
       new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' }).sign(key);
     const signHs256 = (secret: string) =>
-      new SignJWT(claims()).setProtectedHeader({ alg: 'HS256', kid: KID }).sign(new TextEncoder().encode(secret));
+      new SignJWT(claims())
+        .setProtectedHeader({ alg: 'HS256', kid: KID })
+        .sign(new TextEncoder().encode(secret));
 
     it('a valid token acts for the tenant of its claim', async () => {
       const r = await gql<{ me: { via: string; subject: string; tenant: { name: string } } }>(
@@ -640,28 +651,43 @@ describe('integration: gateway security', () => {
       ['wrong issuer', () => signRs256(claims({ iss: 'https://evil.test' }))],
       ['wrong audience', () => signRs256(claims({ aud: 'someone-else' }))],
       ['no audience', () => signRs256(claims({ aud: undefined }))],
-      ['expired (beyond the 5 s clock tolerance)', () => signRs256(claims({ iat: now() - 600, exp: now() - 60 }))],
+      [
+        'expired (beyond the 5 s clock tolerance)',
+        () => signRs256(claims({ iat: now() - 600, exp: now() - 60 })),
+      ],
       ['not valid yet (nbf in 10 minutes)', () => signRs256(claims({ nbf: now() + 600 }))],
       ['without exp', () => signRs256(claims({ exp: undefined }))],
-      ['alg none (unsigned)', async () => `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(claims())}.`],
+      [
+        'alg none (unsigned)',
+        () => Promise.resolve(`${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(claims())}.`),
+      ],
       ['HS256 signed with the public key PEM (algorithm confusion)', () => signHs256(idp.publicPem)],
-      ['HS256 signed with the public JWK (algorithm confusion)', () => signHs256(JSON.stringify(idp.publicJwk))],
+      [
+        'HS256 signed with the public JWK (algorithm confusion)',
+        () => signHs256(JSON.stringify(idp.publicJwk)),
+      ],
       ['signed by another RSA key under the same kid', () => signRs256(claims(), idp.other.privateKey)],
-      ['signed by another RSA key under an unknown kid', () => signRs256(claims(), idp.other.privateKey, 'k-2')],
+      [
+        'signed by another RSA key under an unknown kid',
+        () => signRs256(claims(), idp.other.privateKey, 'k-2'),
+      ],
       ['a development token', () => gw.token({ tenant: acme })],
     ];
 
-    it.each(refused)('refuses %s with 401 UNAUTHENTICATED, without echoing the token', async (_name, make) => {
-      const token = await make();
-      const r = await gql(oidcGw.gateway.url, token, '{ me { subject tenant { name } } }');
+    it.each(refused)(
+      'refuses %s with 401 UNAUTHENTICATED, without echoing the token',
+      async (_name, make) => {
+        const token = await make();
+        const r = await gql(oidcGw.gateway.url, token, '{ me { subject tenant { name } } }');
 
-      expect(r.status).toBe(401);
-      expect(r.data ?? null).toBeNull();
-      expect(r.errors?.map((e) => e.extensions.code)).toEqual(['UNAUTHENTICATED']);
-      const text = JSON.stringify(r.body);
-      expect(text).not.toContain(token);
-      for (const part of token.split('.').filter((p) => p.length > 8)) expect(text).not.toContain(part);
-    });
+        expect(r.status).toBe(401);
+        expect(r.data ?? null).toBeNull();
+        expect(r.errors?.map((e) => e.extensions.code)).toEqual(['UNAUTHENTICATED']);
+        const text = JSON.stringify(r.body);
+        expect(text).not.toContain(token);
+        for (const part of token.split('.').filter((p) => p.length > 8)) expect(text).not.toContain(part);
+      },
+    );
   });
 
   describe('API keys', () => {
@@ -678,8 +704,14 @@ describe('integration: gateway security', () => {
       return r.data!.createApiKey;
     };
     const revoke = async (token: string, id: string) =>
-      (await gql<{ revokeApiKey: boolean }>(gw.gateway.url, token, 'mutation($id: String!) { revokeApiKey(id: $id) }', { id }))
-        .data?.revokeApiKey;
+      (
+        await gql<{ revokeApiKey: boolean }>(
+          gw.gateway.url,
+          token,
+          'mutation($id: String!) { revokeApiKey(id: $id) }',
+          { id },
+        )
+      ).data?.revokeApiKey;
     const listed = async (token: string) =>
       (await gql<{ apiKeys: { id: string }[] }>(gw.gateway.url, token, LIST)).data!.apiKeys.map((k) => k.id);
 
@@ -723,14 +755,38 @@ describe('integration: gateway security', () => {
     });
 
     // createApiKey answers before the gateway's own Secret informer has seen the new Secret, and
-    // verify()/revokeApiKey read only that cache: a few percent of fresh keys are refused on first use.
+    // verify() and revokeApiKey read only that cache: a fresh key is refused (and cannot be revoked)
+    // until the watch event arrives. Other writes to the API server widen the window, as in a busy
+    // cluster; without them about 1 in 50 fresh keys is refused on first use.
     it('works, and can be revoked by its tenant, as soon as createApiKey has returned it', async () => {
+      let busy = true;
+      const writers = Array.from({ length: 4 }, async (_, w) => {
+        const name = `busy-${w}`;
+        await client.create<Secret>(Secrets, {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name, namespace: system },
+          stringData: { n: '0' },
+        });
+        for (let n = 1; busy; n++)
+          await client.patch(
+            Secrets,
+            name,
+            { stringData: { n: String(n) } },
+            { namespace: system, patchType: 'merge' },
+          );
+      });
       const problems: string[] = [];
-      for (let i = 0; i < 40; i++) {
-        const { key, info } = await createKey(keysToken, `fresh ${i}`);
-        const used = await gql(gw.gateway.url, key, ME);
-        if (used.errors) problems.push(`key ${i} refused at once: ${used.errors[0]!.message}`);
-        if ((await revoke(keysToken, info.id)) !== true) problems.push(`key ${i} not revocable at once`);
+      try {
+        for (let i = 0; i < 40; i++) {
+          const { key, info } = await createKey(keysToken, `fresh ${i}`);
+          const used = await gql(gw.gateway.url, key, ME);
+          if (used.errors) problems.push(`key ${i} refused at once: ${used.errors[0]!.message}`);
+          if ((await revoke(keysToken, info.id)) !== true) problems.push(`key ${i} not revocable at once`);
+        }
+      } finally {
+        busy = false;
+        await Promise.all(writers);
       }
       expect(problems).toEqual([]);
     });
@@ -783,6 +839,11 @@ describe('integration: gateway security', () => {
       expect(JSON.stringify(s.errors)).toMatch(/Did you mean/);
     });
 
+    it('production serves no GraphiQL; the sandbox does', async () => {
+      expect((await fetch(`${prod.gateway.url}/graphiql`)).status).toBe(404);
+      expect((await fetch(`${gw.gateway.url}/graphiql`)).status).toBe(200);
+    });
+
     it('without a token: me is UNAUTHENTICATED, the public transparency figures answer', async () => {
       const me = await gql(prod.gateway.url, undefined, '{ me { subject } }');
       expect(me.status).toBe(401);
@@ -801,7 +862,10 @@ describe('integration: gateway security', () => {
       ['pools', '{ pools { name } }'],
       ['cordonPool', 'mutation { cordonPool(name: "dk-1-nvidia-h100") { name cordoned } }'],
       ['evacuatePool', 'mutation { evacuatePool(name: "dk-1-nvidia-h100") { name } }'],
-      ['usage grouped by tenant', '{ usage(from: "2026-01-01T00:00:00Z", to: "2026-01-02T00:00:00Z", groupBy: [TENANT]) { from } }'],
+      [
+        'usage grouped by tenant',
+        '{ usage(from: "2026-01-01T00:00:00Z", to: "2026-01-02T00:00:00Z", groupBy: [TENANT]) { from } }',
+      ],
     ])('a tenant token calling %s is FORBIDDEN', async (_name, query) => {
       const r = await gql(gw.gateway.url, acmeToken, query);
       expect(r.status).toBe(403);
@@ -816,13 +880,19 @@ describe('integration: gateway security', () => {
       expect(replies.map((r) => r.status).sort()).toEqual([200, 200, 200, 200, 200, 429]);
       const limitedReply = replies.find((r) => r.status === 429)!;
       expect(Number(limitedReply.retryAfter)).toBeGreaterThanOrEqual(1);
-      expect(JSON.parse(limitedReply.body)).toMatchObject({ errors: [{ extensions: { code: 'RATE_LIMITED' } }] });
-      const another = await post(limited.gateway.url, await limited.token({ tenant: other }), '{ me { subject } }');
+      expect(JSON.parse(limitedReply.body)).toMatchObject({
+        errors: [{ extensions: { code: 'RATE_LIMITED' } }],
+      });
+      const another = await post(
+        limited.gateway.url,
+        await limited.token({ tenant: other }),
+        '{ me { subject } }',
+      );
       expect(another.status).toBe(200);
     });
 
     // requestGuard authenticates before it takes from the limiter and returns 401 at once, so
-    // requests with invalid credentials never count: token guessing is unlimited (A5).
+    // requests with invalid credentials never count: token guessing is unlimited.
     it('rate-limits failed authentication per client address too', async () => {
       const replies = await Promise.all(
         Array.from({ length: 10 }, (_, i) => post(limited.gateway.url, `guess-${i}`, '{ me { subject } }')),
@@ -831,29 +901,53 @@ describe('integration: gateway security', () => {
       expect(replies.filter((r) => r.status === 429).length).toBeGreaterThan(0);
     });
 
+    // A JSON-array batch passes requestGuard as one request: one token from the limiter for up to
+    // maxBatch operations, each of which may hold maxAliases aliased mutations.
+    it('counts each operation of a batch against the rate limit', async () => {
+      const token = await limited.token({ tenant: keys });
+      const batch = JSON.stringify(Array.from({ length: 5 }, () => ({ query: '{ me { subject } }' })));
+      const first = await rawGql(limited.gateway.url, token, batch);
+      expect(first.status).toBe(200);
+      const next = await post(limited.gateway.url, token, '{ me { subject } }');
+      expect(next.status).toBe(429);
+    });
+
     it('error bodies carry no stack, no API server address, no Kubernetes internals', async () => {
       const bodies: { what: string; status: number; text: string }[] = [];
-      const keep = (what: string, r: GqlResponse) => bodies.push({ what, status: r.status, text: JSON.stringify(r.body) });
-      keep('unknown pool', await gql(gw.gateway.url, adminToken, 'mutation { cordonPool(name: "nope") { name } }'));
+      const keep = (what: string, r: GqlResponse) =>
+        bodies.push({ what, status: r.status, text: JSON.stringify(r.body) });
+      keep(
+        'unknown pool',
+        await gql(gw.gateway.url, adminToken, 'mutation { cordonPool(name: "nope") { name } }'),
+      );
       keep(
         'path-shaped pool name',
-        await gql(gw.gateway.url, adminToken, 'mutation { evacuatePool(name: "../../../api/v1/secrets") { name } }'),
+        await gql(
+          gw.gateway.url,
+          adminToken,
+          'mutation { evacuatePool(name: "../../../api/v1/secrets") { name } }',
+        ),
       );
       keep('invalid submission', await submitTemplate({ image: 'has spaces in it' })(ctx));
       keep('bad token', await gql(gw.gateway.url, 'garbage', '{ me { subject } }'));
       keep('validation on production', await gql(prod.gateway.url, ctx.prodKey, '{ me { nope } }'));
       keep('malformed JSON', await rawGql(gw.gateway.url, acmeToken, '{"query": '));
-      keep('oversized body', await raw(JSON.stringify({ query: '{ me { subject } }', pad: 'x'.repeat(300_000) }))(ctx));
+      keep(
+        'oversized body',
+        await raw(JSON.stringify({ query: '{ me { subject } }', pad: 'x'.repeat(300_000) }))(ctx),
+      );
       const transparency = await fetch(`${gw.gateway.url}/transparency.json?at=garbage`);
-      bodies.push({ what: '/transparency.json?at=garbage', status: transparency.status, text: await transparency.text() });
+      bodies.push({
+        what: '/transparency.json?at=garbage',
+        status: transparency.status,
+        text: await transparency.text(),
+      });
 
-      for (const b of bodies) {
-        expect({ what: b.what, status: b.status < 500 }).toEqual({ what: b.what, status: true });
-        expect({ what: b.what, text: b.text }).not.toEqual({
-          what: b.what,
-          text: expect.stringMatching(/stack|kube-apiserver|https?:\/\/127\.0\.0\.1|node_modules|\.ts:\d+|\/apis?\//),
-        });
-      }
+      const apiServer = loadKubeconfig(testKubeconfig()).server;
+      const leaks = bodies.filter(
+        (b) => b.status >= 500 || LEAK.test(b.text) || b.text.includes(apiServer) || b.text.includes(system),
+      );
+      expect(leaks).toEqual([]);
       expect(bodies.find((b) => b.what === 'unknown pool')!.text).toMatch(/NOT_FOUND/);
     });
 
@@ -861,18 +955,25 @@ describe('integration: gateway security', () => {
       let id: string;
 
       beforeAll(async () => {
-        const r = await gql<{ submitWorkload: { workload: { id: string } } }>(gw.gateway.url, otherToken, SUBMIT, {
-          input: VALID,
-        });
+        const r = await gql<{ submitWorkload: { workload: { id: string } } }>(
+          gw.gateway.url,
+          otherToken,
+          SUBMIT,
+          { input: VALID },
+        );
         expect(r.errors).toBeUndefined();
         id = r.data!.submitWorkload.workload.id;
-        await waitFor('the workload cached by the gateway', async () =>
-          gw.gateway.state.workloads.get(id) ? true : undefined,
+        await waitFor('the workload cached by the gateway', () =>
+          Promise.resolve(gw.gateway.state.workloads.get(id) ? true : undefined),
         );
       });
 
       it('a subscription with fewer aliases than the limit is served (control)', async () => {
-        const r = await subscribeOnce(gw.gateway.url, otherToken, `subscription { workloadEvents(id: "${id}") { ${aliased(3, 'workload { id }')} } }`);
+        const r = await subscribeOnce(
+          gw.gateway.url,
+          otherToken,
+          `subscription { workloadEvents(id: "${id}") { ${aliased(3, 'workload { id }')} } }`,
+        );
         expect(r.errors).toBeUndefined();
         expect(r.data).toBeTruthy();
       });
@@ -881,9 +982,21 @@ describe('integration: gateway security', () => {
       // validationRules (queryLimitsRule) nor graphql's own rules run, and checkQuerySource runs only
       // in the HTTP preHandler.
       it.each([
-        ['16 aliases', () => `subscription { workloadEvents(id: "${id}") { ${aliased(16, 'workload { id }')} } }`, 'QUERY_TOO_COMPLEX'],
-        ['more than 15,000 characters', () => `# ${'x'.repeat(15_000)}\nsubscription { workloadEvents(id: "${id}") { type } }`, 'QUERY_TOO_COMPLEX'],
-        ['a field the schema does not have', () => `subscription { workloadEvents(id: "${id}") { type noSuchField } }`, 'GRAPHQL_VALIDATION_FAILED'],
+        [
+          '16 aliases',
+          () => `subscription { workloadEvents(id: "${id}") { ${aliased(16, 'workload { id }')} } }`,
+          'QUERY_TOO_COMPLEX',
+        ],
+        [
+          'more than 15,000 characters',
+          () => `# ${'x'.repeat(15_000)}\nsubscription { workloadEvents(id: "${id}") { type } }`,
+          'QUERY_TOO_COMPLEX',
+        ],
+        [
+          'a field the schema does not have',
+          () => `subscription { workloadEvents(id: "${id}") { type noSuchField } }`,
+          'GRAPHQL_VALIDATION_FAILED',
+        ],
       ])('refuses a subscription with %s', async (_name, query, code) => {
         const r = await subscribeOnce(gw.gateway.url, otherToken, query());
         expect(r.data).toBeUndefined();

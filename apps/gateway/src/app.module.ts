@@ -1,5 +1,5 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import type { FastifyRequest } from 'fastify';
@@ -20,12 +20,14 @@ import { SubmitWorkload } from './graphql/workloads/submit-workload.use-case';
 import { WorkloadWatch } from './graphql/workloads/workload-watch';
 import { WorkloadsResolver } from './graphql/workloads/workloads.resolver';
 import { formatExecution } from './http/error-formatter';
+import { GraphQLExceptionFilter } from './http/graphql-exception.filter';
 import { requestGuard } from './http/request-guard';
 import type { RateLimiter } from './http/rate-limiter';
 import { ApiKeyStore as ApiKeyStoreToken } from './auth/api-keys';
 import { GatewayState } from './kube/gateway-state';
 import { VENDOR_REGISTRY } from './kube/tokens';
 import { queryLimitsRule } from './security/query-limits';
+import { subscriptionChecks } from './security/subscription-checks';
 
 /** The collaborators built in main.ts (they own connections and caches) and provided to resolvers. */
 export interface GatewayDeps {
@@ -73,6 +75,7 @@ function graphqlOptions(config: GatewayConfig, deps: GatewayDeps): MercuriusDriv
     additionalRouteOptions: {
       preHandler: requestGuard({ config, authenticator: deps.authenticator, limiter: deps.limiter }),
     },
+    hooks: subscriptionChecks({ limits: config.limits, introspection: sandbox, hideSuggestions: !sandbox }),
     subscription: {
       keepAlive: 30_000,
       // graphql-ws: the token travels in connection_init's payload ({ authorization: "Bearer …" }).
@@ -119,6 +122,7 @@ export class GatewayModule {
         { provide: SubmitWorkload, useValue: deps.submit },
         { provide: VENDOR_REGISTRY, useValue: deps.registry },
         { provide: APP_GUARD, useClass: AccessGuard },
+        { provide: APP_FILTER, useClass: GraphQLExceptionFilter },
         ...RESOLVERS,
       ],
     };

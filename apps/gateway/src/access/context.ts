@@ -8,8 +8,10 @@ export interface GatewayContext {
   principal: Principal | undefined;
   /** What the principal may see and touch; undefined without a principal. */
   scope: TenantScope | undefined;
+  /** Kubernetes event lookups made by this request (each is an API call; they are bounded). */
+  eventLookups: number;
 }
 
 export function gatewayContext(principal: Principal | undefined, state: GatewayState): GatewayContext {
-  return { principal, scope: principal && new TenantScope(principal, state) };
+  return { principal, scope: principal && new TenantScope(principal, state), eventLookups: 0 };
 }

@@ -24,11 +24,14 @@ export interface ApiKeyInfo {
 export class InvalidApiKey extends Error {}
 
 const secretName = (id: string) => `kentaur-api-key-${id}`;
+const idOf = (s: Secret) => s.metadata!.name!.slice(secretName('').length);
 const field = (s: Secret, name: string) =>
   s.data?.[name] === undefined ? undefined : Buffer.from(s.data[name], 'base64').toString('utf8');
 
 export class ApiKeyStore {
   readonly informer: Informer<Secret>;
+  /** Keys this replica revoked, refused at once even before the watch reports the deletion. */
+  private readonly revoked = new Set<string>();
 
   constructor(private readonly o: { client: KubeClient; namespace: string; pepper: string | undefined }) {
     this.informer = new Informer<Secret>({
@@ -37,6 +40,7 @@ export class ApiKeyStore {
       namespace: o.namespace,
       labelSelector: `${API_KEY_LABEL}=true`,
     });
+    this.informer.addHandlers({ onDelete: (s) => this.revoked.delete(idOf(s)) });
   }
 
   get enabled(): boolean {
@@ -74,12 +78,28 @@ export class ApiKeyStore {
     return { key: `${API_KEY_PREFIX}${id}_${secret}`, info: toInfo(created, id) };
   }
 
+  /**
+   * The key's Secret: from the cache, or — for a key created a moment ago on this or another replica,
+   * before the watch delivered it — from the API server.
+   */
+  private async secretOf(id: string): Promise<Secret | undefined> {
+    if (this.revoked.has(id)) return undefined;
+    const cached = this.informer.get(`${this.o.namespace}/${secretName(id)}`);
+    if (cached) return cached;
+    try {
+      return await this.o.client.get<Secret>(Secrets, secretName(id), this.o.namespace);
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    }
+  }
+
   /** The principal of a presented key; InvalidApiKey for a malformed, unknown, revoked or wrong key. */
-  verify(key: string): Principal {
+  async verify(key: string): Promise<Principal> {
     const m = KEY_PATTERN.exec(key);
     if (!m || !this.enabled) throw new InvalidApiKey('API key is not valid');
     const [, id, secret] = m;
-    const stored = this.informer.get(`${this.o.namespace}/${secretName(id!)}`);
+    const stored = await this.secretOf(id!);
     const expected = stored && field(stored, 'hash');
     const actual = this.hash(secret!);
     const ok =
@@ -94,13 +114,15 @@ export class ApiKeyStore {
   list(tenant?: string): ApiKeyInfo[] {
     return this.informer
       .list()
-      .map((s) => toInfo(s, s.metadata!.name!.slice(secretName('').length)))
+      .filter((s) => !this.revoked.has(idOf(s)))
+      .map((s) => toInfo(s, idOf(s)))
       .filter((k) => tenant === undefined || k.tenant === tenant)
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
   }
 
-  get(id: string): ApiKeyInfo | undefined {
-    const s = this.informer.get(`${this.o.namespace}/${secretName(id)}`);
+  async get(id: string): Promise<ApiKeyInfo | undefined> {
+    if (!/^[a-f0-9]{16}$/.test(id)) return undefined;
+    const s = await this.secretOf(id);
     return s && toInfo(s, id);
   }
 
@@ -109,6 +131,7 @@ export class ApiKeyStore {
     if (!/^[a-f0-9]{16}$/.test(id)) return false;
     try {
       await this.o.client.delete(Secrets, secretName(id), { namespace: this.o.namespace });
+      this.revoked.add(id);
       return true;
     } catch (e) {
       if (isNotFound(e)) return false;

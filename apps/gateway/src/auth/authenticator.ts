@@ -29,9 +29,9 @@ export class Authenticator {
     return this.jwt(token);
   }
 
-  private apiKey(token: string): Principal {
+  private async apiKey(token: string): Promise<Principal> {
     try {
-      return this.o.apiKeys.verify(token);
+      return await this.o.apiKeys.verify(token);
     } catch (e) {
       if (e instanceof InvalidApiKey) throw unauthenticated(e.message);
       throw e;

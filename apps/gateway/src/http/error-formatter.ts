@@ -52,6 +52,8 @@ function formatOne(error: GraphQLError, o: FormatOptions): FormattedError {
     return { ...base, message, extensions: { code: requestCode, ...(field ? { field } : {}) } };
   }
   const status = (original as { statusCode?: unknown }).statusCode;
+  if (status === 413)
+    return { ...base, message: original.message, extensions: { code: 'PAYLOAD_TOO_LARGE' } };
   if (typeof status === 'number' && status >= 400 && status < 500)
     // Fastify's and Mercurius's own refusals of a malformed request (bad JSON, wrong method, …).
     return { ...base, message: original.message, extensions: { code: 'BAD_REQUEST' } };

@@ -9,19 +9,19 @@ export class RateLimiter {
     private readonly o: { burst: number; perSecond: number; now?: () => number; maxClients?: number },
   ) {}
 
-  /** 0 when allowed (a token is taken); otherwise the seconds until a token is available. */
-  take(client: string): number {
+  /** 0 when allowed (`n` tokens are taken); otherwise the seconds until they are available. */
+  take(client: string, n = 1): number {
     const now = this.o.now?.() ?? Date.now();
     const b = this.buckets.get(client) ?? { tokens: this.o.burst, at: now };
     b.tokens = Math.min(this.o.burst, b.tokens + ((now - b.at) / 1000) * this.o.perSecond);
     b.at = now;
     this.buckets.set(client, b);
     if (this.buckets.size > (this.o.maxClients ?? 100_000)) this.sweep(now);
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
+    if (b.tokens >= n) {
+      b.tokens -= n;
       return 0;
     }
-    return Math.ceil((1 - b.tokens) / this.o.perSecond);
+    return Math.max(1, Math.ceil((n - b.tokens) / this.o.perSecond));
   }
 
   private sweep(now: number): void {

@@ -28,6 +28,16 @@ function reject(reply: FastifyReply, r: Refusal) {
   return reply.code(r.status).send({ data: null, errors: [{ message: r.message, extensions }] });
 }
 
+function tooMany(reply: FastifyReply, wait: number) {
+  void reply.header('retry-after', String(wait));
+  return reject(reply, {
+    status: 429,
+    code: 'RATE_LIMITED',
+    message: `too many requests: retry after ${wait} s`,
+    extra: { retryAfterSeconds: wait },
+  });
+}
+
 /** The documents of a request: one, or a bounded batch. */
 function documents(req: FastifyRequest): unknown[] {
   if (req.method === 'GET') return [(req.query as GraphQLBody | undefined)?.query];
@@ -68,26 +78,25 @@ export function requestGuard(o: {
           extra: { limit: v.limit, max: v.max },
         });
     }
+    let principal: Principal | undefined;
     try {
-      req.principal = await o.authenticator.authenticate(req.headers.authorization);
+      principal = await o.authenticator.authenticate(req.headers.authorization);
     } catch (e) {
-      if (e instanceof GatewayError) return reject(reply, { status: 401, code: e.code, message: e.message });
-      throw e;
+      if (!(e instanceof GatewayError)) throw e;
+      // Failed authentications count against the address: token guessing is rate-limited too.
+      const wait = o.limiter.take(`ip:${req.ip}`, docs.length);
+      if (wait > 0) return tooMany(reply, wait);
+      return reject(reply, { status: 401, code: e.code, message: e.message });
     }
-    const p = req.principal;
-    const client = p ? (p.tenant ? `tenant:${p.tenant}` : `subject:${p.subject}`) : `ip:${req.ip}`;
-    const wait = o.limiter.take(client);
-    if (wait > 0) {
-      void reply.header('retry-after', String(wait));
-      return reject(reply, {
-        status: 429,
-        code: 'RATE_LIMITED',
-        message: `too many requests: retry after ${wait} s`,
-        extra: {
-          retryAfterSeconds: wait,
-        },
-      });
-    }
+    req.principal = principal;
+    const client = principal
+      ? principal.tenant
+        ? `tenant:${principal.tenant}`
+        : `subject:${principal.subject}`
+      : `ip:${req.ip}`;
+    // Each operation of a batch counts.
+    const wait = o.limiter.take(client, docs.length);
+    if (wait > 0) return tooMany(reply, wait);
     return undefined;
   };
 }

@@ -123,7 +123,7 @@ export class AdminResolver {
     description: 'Revokes an API key of your tenant (admin: any key). false: no such key.',
   })
   async revokeApiKey(@Scope() scope: TenantScope, @Args('id') id: string): Promise<boolean> {
-    const info = this.keyStore.get(id);
+    const info = await this.keyStore.get(id);
     if (!info) return false;
     if (!scope.isAdmin && info.tenant !== scope.tenant().metadata.name) return false;
     return this.keyStore.revoke(id);

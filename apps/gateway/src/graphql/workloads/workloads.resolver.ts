@@ -33,6 +33,8 @@ import { WorkloadWatch, type WatchedChange } from './workload-watch';
 import { paginate } from './pagination';
 
 const TERMINAL = new Set(['Succeeded', 'Failed', 'Cancelled']);
+/** Each `events` field is one API call: a request may ask for this many. */
+const MAX_EVENT_LOOKUPS = 5;
 const EVENT_KINDS = new Set(['Workload', 'Job', 'Deployment', 'ReplicaSet', 'Pod', 'Service']);
 /** Reasons whose messages name nodes or other cluster internals. */
 const HIDDEN_REASONS = new Set(['Scheduled', 'Pulled', 'Pulling', 'Created', 'Started']);
@@ -71,9 +73,19 @@ export class WorkloadsResolver {
 
   @ResolveField(() => [WorkloadKubeEvent], {
     description:
-      'Kubernetes events of the workload and the objects run for it, newest first (costs one API call).',
+      'Kubernetes events of the workload and the objects run for it, newest first (one API call each; at most 5 per request).',
   })
-  async events(@Scope() scope: TenantScope, @Parent() parent: Workload): Promise<WorkloadKubeEvent[]> {
+  async events(
+    @CurrentContext() ctx: GatewayContext,
+    @Scope() scope: TenantScope,
+    @Parent() parent: Workload,
+  ): Promise<WorkloadKubeEvent[]> {
+    if (++ctx.eventLookups > MAX_EVENT_LOOKUPS)
+      throw new GatewayError(
+        'QUERY_TOO_COMPLEX',
+        `events: at most ${MAX_EVENT_LOOKUPS} workloads' events per request; ask workload(id) for each`,
+        { limit: 'events', max: MAX_EVENT_LOOKUPS },
+      );
     const w = scope.workload(parent.id);
     const name = w.metadata.name!;
     const list = await this.state.client.list<KubeEvent>(Events, {

@@ -1,0 +1,123 @@
+import fc from 'fast-check';
+import { RateLimiter } from './rate-limiter';
+
+/** A limiter on a hand-moved clock. */
+function limiter(o: { burst: number; perSecond: number; maxClients?: number }) {
+  let nowMs = 1_000_000;
+  const l = new RateLimiter({ ...o, now: () => nowMs });
+  return {
+    take: (client = 'a') => l.take(client),
+    advance: (ms: number) => {
+      nowMs += ms;
+    },
+  };
+}
+
+const takeN = (take: () => number, n: number) => Array.from({ length: n }, take);
+
+describe('RateLimiter', () => {
+  it.each([
+    { name: 'a burst of 1', burst: 1 },
+    { name: 'a burst of 5', burst: 5 },
+    { name: 'a burst of 30', burst: 30 },
+  ])('allows $name at once, then refuses', ({ burst }) => {
+    const l = limiter({ burst, perSecond: 1 });
+    expect(takeN(() => l.take(), burst)).toEqual(Array(burst).fill(0));
+    expect(l.take()).toBeGreaterThan(0);
+  });
+
+  it.each([
+    { name: 'one per second, nothing elapsed', perSecond: 1, elapsedMs: 0, retryAfter: 1 },
+    { name: 'one per second, 0.5 s elapsed', perSecond: 1, elapsedMs: 500, retryAfter: 1 },
+    { name: 'one per 10 s, nothing elapsed', perSecond: 0.1, elapsedMs: 0, retryAfter: 10 },
+    { name: 'one per 10 s, 2.5 s elapsed', perSecond: 0.1, elapsedMs: 2500, retryAfter: 8 },
+    { name: 'one per 10 s, 9.5 s elapsed', perSecond: 0.1, elapsedMs: 9500, retryAfter: 1 },
+    { name: 'four per second: under a second is still 1', perSecond: 4, elapsedMs: 0, retryAfter: 1 },
+  ])('retry-after in whole seconds: $name', ({ perSecond, elapsedMs, retryAfter }) => {
+    const l = limiter({ burst: 1, perSecond });
+    expect(l.take()).toBe(0);
+    l.advance(elapsedMs);
+    expect(l.take()).toBe(retryAfter);
+  });
+
+  it.each([
+    { name: 'one token after 1/perSecond', perSecond: 2, elapsedMs: 500, allowed: 1 },
+    { name: 'partial refill allows nothing', perSecond: 2, elapsedMs: 499, allowed: 0 },
+    { name: 'two tokens after twice as long', perSecond: 2, elapsedMs: 1000, allowed: 2 },
+    { name: 'never more than the burst', perSecond: 2, elapsedMs: 3_600_000, allowed: 3 },
+  ])('refills: $name', ({ perSecond, elapsedMs, allowed }) => {
+    const l = limiter({ burst: 3, perSecond });
+    takeN(() => l.take(), 3);
+    l.advance(elapsedMs);
+    const results = takeN(() => l.take(), 4);
+    expect(results.filter((r) => r === 0)).toHaveLength(allowed);
+    expect(results.slice(allowed).every((r) => r > 0)).toBe(true);
+  });
+
+  it('a refused request takes no token', () => {
+    const l = limiter({ burst: 1, perSecond: 1 });
+    l.take();
+    takeN(() => l.take(), 5);
+    l.advance(1000);
+    expect(l.take()).toBe(0);
+  });
+
+  it('limits each client on its own', () => {
+    const l = limiter({ burst: 2, perSecond: 1 });
+    expect(takeN(() => l.take('a'), 3)).toEqual([0, 0, 1]);
+    expect(takeN(() => l.take('b'), 2)).toEqual([0, 0]);
+    expect(l.take('a')).toBe(1);
+  });
+
+  it('uses the real clock when none is injected', () => {
+    const l = new RateLimiter({ burst: 1, perSecond: 0.001 });
+    expect(l.take('x')).toBe(0);
+    expect(l.take('x')).toBeGreaterThan(900);
+  });
+
+  // Sweeping drops only buckets that would be full anyway, so a limiter that sweeps on every call
+  // (maxClients: 0) answers exactly like one that never sweeps.
+  it('sweeping idle clients never changes an answer', () => {
+    const step = fc.record({
+      client: fc.constantFrom('a', 'b', 'c', 'd'),
+      advanceMs: fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 10_000 })),
+    });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 5 }),
+        fc.constantFrom(0.5, 1, 3),
+        fc.array(step, { maxLength: 80 }),
+        (burst, perSecond, steps) => {
+          const sweeping = limiter({ burst, perSecond, maxClients: 0 });
+          const keeping = limiter({ burst, perSecond, maxClients: Infinity });
+          for (const { client, advanceMs } of steps) {
+            sweeping.advance(advanceMs);
+            keeping.advance(advanceMs);
+            expect(sweeping.take(client)).toBe(keeping.take(client));
+          }
+        },
+      ),
+    );
+  });
+
+  it('never allows more than burst + perSecond × elapsed to one client', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 5 }),
+        fc.constantFrom(0.5, 1, 3),
+        fc.array(fc.integer({ min: 0, max: 2000 }), { maxLength: 100 }),
+        (burst, perSecond, gaps) => {
+          const l = limiter({ burst, perSecond });
+          let elapsedMs = 0;
+          let allowed = 0;
+          for (const gap of gaps) {
+            l.advance(gap);
+            elapsedMs += gap;
+            if (l.take() === 0) allowed++;
+            expect(allowed).toBeLessThanOrEqual(burst + (perSecond * elapsedMs) / 1000 + 1e-9);
+          }
+        },
+      ),
+    );
+  });
+});
