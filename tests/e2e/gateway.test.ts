@@ -205,7 +205,8 @@ describe('e2e: the gateway', () => {
           estimatedEUR: number;
           estimatedKWh: number;
           estimatedCO2eKg: number;
-          estimatedStartAt: string;
+          estimatedStartAt: string | null;
+          waitReason: string | null;
         }[];
         infeasible: { vendor: string; code: string; reason: string }[];
       };
@@ -213,7 +214,7 @@ describe('e2e: the gateway', () => {
       url,
       otherToken,
       `query($spec: WorkloadSpecInput!) { quote(spec: $spec) {
-        portable options { vendor eurPerHour estimatedEUR estimatedKWh estimatedCO2eKg estimatedStartAt }
+        portable options { vendor eurPerHour estimatedEUR estimatedKWh estimatedCO2eKg estimatedStartAt waitReason }
         infeasible { vendor code reason } } }`,
       { spec: aSpec({ replicas: 2, maxDuration: '2h', accelerators: { count: 8 } }) },
     );
@@ -224,8 +225,11 @@ describe('e2e: the gateway', () => {
     for (const o of r.data!.quote.options) {
       expect(o.estimatedEUR).toBeCloseTo(o.eurPerHour * 2, 6);
       expect(o.estimatedKWh).toBeGreaterThan(0);
-      expect(Date.parse(o.estimatedStartAt)).not.toBeNaN();
+      // A start time, or — when the pool is held by work without an end — the reason it waits.
+      if (o.estimatedStartAt === null) expect(o.waitReason).toEqual(expect.any(String));
+      else expect(Date.parse(o.estimatedStartAt)).not.toBeNaN();
     }
+    expect(r.data!.quote.options.some((o) => o.estimatedStartAt !== null)).toBe(true);
     // Tenstorrent p150 nodes have 4 chips: a replica of 8 cannot fit on one node.
     expect(r.data!.quote.infeasible).toContainEqual({
       vendor: 'tenstorrent',

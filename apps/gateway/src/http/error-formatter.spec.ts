@@ -240,29 +240,33 @@ describe('formatExecution: errors of the request', () => {
   });
 
   it.each([
-    { name: 'malformed JSON body', statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' },
-    { name: 'unsupported media type', statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' },
-  ])("a refusal by Fastify ($name) is BAD_REQUEST with Fastify's message", ({ statusCode, code }) => {
-    const refusal = Object.assign(new Error('Body is not valid JSON but content-type is set to json'), {
-      statusCode,
-      code,
-    });
-    const {
-      errors,
-      logInternal,
-      statusCode: status,
-    } = format({
-      errors: [new GraphQLError(refusal.message, { originalError: refusal })],
+    {
+      name: 'malformed JSON body',
+      refusal: { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY', message: 'Body is not valid JSON' },
+      code: 'BAD_REQUEST',
+      status: 400,
+    },
+    {
+      name: 'unsupported media type',
+      refusal: { statusCode: 415, code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE', message: 'Unsupported Media Type' },
+      code: 'BAD_REQUEST',
+      status: 400,
+    },
+    {
+      name: 'a body over the limit',
+      refusal: { statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE', message: 'Request body is too large' },
+      code: 'PAYLOAD_TOO_LARGE',
+      status: 413,
+    },
+  ])("a refusal by Fastify ($name) is $code with Fastify's message", ({ refusal, code, status }) => {
+    const error = Object.assign(new Error(refusal.message), refusal);
+    const { errors, logInternal, statusCode } = format({
+      errors: [new GraphQLError(error.message, { originalError: error })],
     });
     expect(errors).toEqual([
-      {
-        message: refusal.message,
-        locations: undefined,
-        path: undefined,
-        extensions: { code: 'BAD_REQUEST' },
-      },
+      { message: refusal.message, locations: undefined, path: undefined, extensions: { code } },
     ]);
-    expect(status).toBe(400);
+    expect(statusCode).toBe(status);
     expect(logInternal).not.toHaveBeenCalled();
   });
 });

@@ -38,6 +38,19 @@ function requestErrorCode(message: string): ErrorCode {
   return 'GRAPHQL_VALIDATION_FAILED';
 }
 
+/**
+ * Fastify's and Mercurius's own refusals of a malformed request (bad JSON, body too large, wrong
+ * method…): their codes start with FST_ or MER_. Any other error with a status code (a Kubernetes
+ * API error, say) is the gateway's fault and is masked.
+ */
+function frameworkRefusal(original: Error): ErrorCode | undefined {
+  const { code, statusCode } = original as { code?: unknown; statusCode?: unknown };
+  if (typeof code !== 'string' || !/^(FST_|MER_)/.test(code) || typeof statusCode !== 'number')
+    return undefined;
+  if (statusCode === 413) return 'PAYLOAD_TOO_LARGE';
+  return statusCode >= 400 && statusCode < 500 ? 'BAD_REQUEST' : undefined;
+}
+
 function formatOne(error: GraphQLError, o: FormatOptions): FormattedError {
   const base = { locations: error.locations, path: error.path };
   const code = error.extensions?.code as ErrorCode | undefined;
@@ -51,12 +64,8 @@ function formatOne(error: GraphQLError, o: FormatOptions): FormattedError {
     const field = requestCode === 'BAD_USER_INPUT' ? variableField(message) : undefined;
     return { ...base, message, extensions: { code: requestCode, ...(field ? { field } : {}) } };
   }
-  const status = (original as { statusCode?: unknown }).statusCode;
-  if (status === 413)
-    return { ...base, message: original.message, extensions: { code: 'PAYLOAD_TOO_LARGE' } };
-  if (typeof status === 'number' && status >= 400 && status < 500)
-    // Fastify's and Mercurius's own refusals of a malformed request (bad JSON, wrong method, …).
-    return { ...base, message: original.message, extensions: { code: 'BAD_REQUEST' } };
+  const refusal = frameworkRefusal(original);
+  if (refusal) return { ...base, message: original.message, extensions: { code: refusal } };
   const reference = randomUUID();
   o.logInternal(reference, original);
   return {
@@ -66,12 +75,16 @@ function formatOne(error: GraphQLError, o: FormatOptions): FormattedError {
   };
 }
 
-/** Mercurius wraps a failed validation in one error carrying the list; unwrap it. */
+/**
+ * Mercurius wraps a failed validation in one error (code MER_ERR_GQL_VALIDATION) carrying the list;
+ * unwrap only that: other errors with an `errors` list (Node's AggregateError of a failed
+ * connection, say) are faults, to be masked.
+ */
 function flatten(errors: readonly GraphQLError[]): GraphQLError[] {
   return errors.flatMap((e) => {
-    const inner = (e.originalError as { errors?: unknown } | undefined)?.errors;
-    if (!Array.isArray(inner)) return [e];
-    return inner.map((x) =>
+    const original = e.originalError as { code?: unknown; errors?: unknown } | undefined;
+    if (original?.code !== 'MER_ERR_GQL_VALIDATION' || !Array.isArray(original.errors)) return [e];
+    return original.errors.map((x: unknown) =>
       x instanceof GraphQLError ? x : new GraphQLError(String((x as Error).message ?? x)),
     );
   });

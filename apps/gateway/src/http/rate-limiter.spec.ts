@@ -6,7 +6,7 @@ function limiter(o: { burst: number; perSecond: number; maxClients?: number }) {
   let nowMs = 1_000_000;
   const l = new RateLimiter({ ...o, now: () => nowMs });
   return {
-    take: (client = 'a') => l.take(client),
+    take: (client = 'a', n?: number) => l.take(client, n),
     advance: (ms: number) => {
       nowMs += ms;
     },
@@ -62,6 +62,40 @@ describe('RateLimiter', () => {
     expect(l.take()).toBe(0);
   });
 
+  it.each([
+    { name: 'a batch within the burst', burst: 5, perSecond: 1, batches: [3], answers: [0] },
+    { name: 'the whole burst at once', burst: 5, perSecond: 1, batches: [5, 1], answers: [0, 1] },
+    { name: 'a batch larger than what is left', burst: 5, perSecond: 1, batches: [3, 3], answers: [0, 1] },
+    {
+      name: 'a refused batch takes nothing, a smaller one still fits',
+      burst: 5,
+      perSecond: 1,
+      batches: [3, 3, 2],
+      answers: [0, 1, 0],
+    },
+    {
+      name: 'retry-after for the missing tokens',
+      burst: 5,
+      perSecond: 0.5,
+      batches: [4, 3],
+      answers: [0, 4],
+    },
+  ])('counts each operation of a batch: $name', ({ burst, perSecond, batches, answers }) => {
+    const l = limiter({ burst, perSecond });
+    expect(batches.map((n) => l.take('a', n))).toEqual(answers);
+  });
+
+  it('a refused batch is allowed once its retry-after has passed', () => {
+    const l = limiter({ burst: 4, perSecond: 0.5 });
+    l.take('a', 4);
+    const wait = l.take('a', 3);
+    expect(wait).toBe(6);
+    l.advance((wait - 1) * 1000);
+    expect(l.take('a', 3)).toBeGreaterThan(0);
+    l.advance(1000);
+    expect(l.take('a', 3)).toBe(0);
+  });
+
   it('limits each client on its own', () => {
     const l = limiter({ burst: 2, perSecond: 1 });
     expect(takeN(() => l.take('a'), 3)).toEqual([0, 0, 1]);
@@ -80,6 +114,7 @@ describe('RateLimiter', () => {
   it('sweeping idle clients never changes an answer', () => {
     const step = fc.record({
       client: fc.constantFrom('a', 'b', 'c', 'd'),
+      n: fc.integer({ min: 1, max: 3 }),
       advanceMs: fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 10_000 })),
     });
     fc.assert(
@@ -90,30 +125,32 @@ describe('RateLimiter', () => {
         (burst, perSecond, steps) => {
           const sweeping = limiter({ burst, perSecond, maxClients: 0 });
           const keeping = limiter({ burst, perSecond, maxClients: Infinity });
-          for (const { client, advanceMs } of steps) {
+          for (const { client, n, advanceMs } of steps) {
             sweeping.advance(advanceMs);
             keeping.advance(advanceMs);
-            expect(sweeping.take(client)).toBe(keeping.take(client));
+            expect(sweeping.take(client, n)).toBe(keeping.take(client, n));
           }
         },
       ),
     );
   });
 
-  it('never allows more than burst + perSecond × elapsed to one client', () => {
+  it('never allows more operations than burst + perSecond × elapsed to one client', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 5 }),
         fc.constantFrom(0.5, 1, 3),
-        fc.array(fc.integer({ min: 0, max: 2000 }), { maxLength: 100 }),
-        (burst, perSecond, gaps) => {
+        fc.array(fc.record({ gap: fc.integer({ min: 0, max: 2000 }), n: fc.integer({ min: 1, max: 3 }) }), {
+          maxLength: 100,
+        }),
+        (burst, perSecond, requests) => {
           const l = limiter({ burst, perSecond });
           let elapsedMs = 0;
           let allowed = 0;
-          for (const gap of gaps) {
+          for (const { gap, n } of requests) {
             l.advance(gap);
             elapsedMs += gap;
-            if (l.take() === 0) allowed++;
+            if (l.take('a', n) === 0) allowed += n;
             expect(allowed).toBeLessThanOrEqual(burst + (perSecond * elapsedMs) / 1000 + 1e-9);
           }
         },

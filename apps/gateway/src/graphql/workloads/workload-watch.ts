@@ -59,7 +59,10 @@ export class WorkloadWatch {
         while (!done && queue.length === 0) await new Promise<void>((r) => (wake = r));
         const change = queue.shift();
         if (!change) return { done: true, value: undefined };
-        if (change.type === 'DELETED' || TERMINAL.has(change.workload.status?.phase ?? '')) close();
+        if (change.type === 'DELETED' || TERMINAL.has(change.workload.status?.phase ?? '')) {
+          close();
+          queue.length = 0; // the stream ends with this change
+        }
         return { done: false, value: change };
       },
       return: () => {
