@@ -81,7 +81,8 @@ export class WorkloadReconciler implements OnApplicationShutdown {
         await this.writePhase(w, 'Cancelled', 'Cancelled', 'cancelled by spec.cancel');
       return;
     }
-    if (phase === 'Preempted' || phase === 'Queued' || phase === 'Pending') return this.removeObjects(w);
+    if (phase === 'Preempted' || phase === 'Queued' || phase === 'Pending')
+      return this.removeObjects(w, { onlyKnownAttempts: true });
     if (TERMINAL.has(phase) || !w.status?.admission) return;
     return this.runAdmitted(w);
   }
@@ -195,13 +196,22 @@ export class WorkloadReconciler implements OnApplicationShutdown {
     }
   }
 
-  private async removeObjects(w: Workload): Promise<void> {
+  /**
+   * Deletes the workload's objects. With `onlyKnownAttempts` (a waiting workload), objects of an
+   * attempt the cached workload does not know yet are kept: they belong to an admission that this
+   * replica's cache has not seen (another scheduler admitted it a moment ago), not to a past one.
+   */
+  private async removeObjects(w: Workload, o: { onlyKnownAttempts?: boolean } = {}): Promise<void> {
     const ns = w.metadata.namespace!;
     const name = w.metadata.name!;
     const { jobs, deployments } = this.kube.informers;
+    const cached = [jobs.get(`${ns}/${name}`), deployments.get(`${ns}/${name}`)];
+    const newer = (obj: KubeObject | undefined) =>
+      Number(obj?.metadata?.labels?.[ATTEMPT_LABEL] ?? 0) > (w.status?.attempts ?? 0);
+    if (o.onlyKnownAttempts && cached.some(newer)) return; // the cache will catch up: an event follows
     const targets: [ResourceType, boolean][] = [
-      [Jobs, Boolean(jobs.get(`${ns}/${name}`))],
-      [Deployments, Boolean(deployments.get(`${ns}/${name}`))],
+      [Jobs, Boolean(cached[0])],
+      [Deployments, Boolean(cached[1])],
     ];
     for (const [type, present] of targets) {
       if (!present) continue;

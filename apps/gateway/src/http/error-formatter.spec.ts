@@ -86,6 +86,25 @@ describe('formatExecution: domain errors', () => {
 });
 
 describe('formatExecution: masking', () => {
+  it('masks a GraphQLError a resolver throws without a code: only domain errors carry their text', () => {
+    const { errors, logInternal } = format(
+      resolverFailure(new GraphQLError('pods "x" in ns-secret is broken')),
+    );
+    expect(errors[0]?.extensions.code).toBe('INTERNAL');
+    expect(errors[0]?.message).not.toMatch(/ns-secret/);
+    expect(logInternal).toHaveBeenCalledTimes(1);
+  });
+
+  it('masks a null returned for a non-null field (a fault of the gateway, not of the request)', () => {
+    const execution = execute({
+      schema,
+      document: parse('{ required }'),
+      rootValue: { required: null },
+    }) as Execution;
+    const { errors } = format(execution);
+    expect(errors[0]?.extensions.code).toBe('INTERNAL');
+  });
+
   it('masks a plain Error as INTERNAL with a reference that is logged with the error', () => {
     const original = new Error('connect ECONNREFUSED 10.96.0.1:443');
     const { errors, logInternal } = format(resolverFailure(original));

@@ -57,17 +57,19 @@ function formatOne(error: GraphQLError, o: FormatOptions): FormattedError {
   if (code && code !== 'INTERNAL')
     return { ...base, message: error.message, extensions: { ...error.extensions, code } };
   const original = error.originalError;
-  if (!original || original instanceof GraphQLError) {
-    // Errors of the request itself: parsing, validation, variable coercion.
+  const refusal = original && !(original instanceof GraphQLError) ? frameworkRefusal(original) : undefined;
+  if (refusal) return { ...base, message: original!.message, extensions: { code: refusal } };
+  if (!error.path) {
+    // Errors of the request itself: parsing, validation, variable coercion (they have no path).
     const message = o.hideSuggestions ? error.message.replace(SUGGESTION, '') : error.message;
     const requestCode = requestErrorCode(message);
     const field = requestCode === 'BAD_USER_INPUT' ? variableField(message) : undefined;
     return { ...base, message, extensions: { code: requestCode, ...(field ? { field } : {}) } };
   }
-  const refusal = frameworkRefusal(original);
-  if (refusal) return { ...base, message: original.message, extensions: { code: refusal } };
+  // An error during execution without a code is the gateway's fault (a thrown Error, a null for a
+  // non-null field): masked, and logged with a reference.
   const reference = randomUUID();
-  o.logInternal(reference, original);
+  o.logInternal(reference, original ?? error);
   return {
     ...base,
     message: `internal error (reference ${reference})`,
