@@ -336,4 +336,32 @@ describe('e2e: the gateway', () => {
       expect(t.metadata.name).toBe(acme);
     });
   });
+
+  it('both apps expose Prometheus metrics of what just happened, labelled without workload names', async () => {
+    const gatewayText = await (await fetch(`${url}/metrics`)).text();
+    expect(gatewayText).toMatch(
+      /kentaur_gateway_request_duration_seconds_count{operation="submitWorkload",status="200"} [1-9]/,
+    );
+    expect(gatewayText).toMatch(/kentaur_gateway_errors_total{operation="workload",code="NOT_FOUND"} [1-9]/);
+    expect(gatewayText).toMatch(/kentaur_gateway_process_resident_memory_bytes \d+/);
+    const controllerText = await (await fetch(`http://127.0.0.1:${controller.healthPort}/metrics`)).text();
+    expect(controllerText).toMatch(
+      /kentaur_devices{site="dk-1",vendor="amd",model="MI300X",pool="dk-1-amd-mi300x",state="capacity"} 16/,
+    );
+    expect(controllerText).toMatch(
+      /kentaur_admission_attempts_total{result="admitted",reason="admitted"} [1-9]/,
+    );
+    expect(controllerText).toMatch(/kentaur_admission_attempts_total{result="waiting",reason="quota"} [1-9]/);
+    expect(controllerText).toMatch(
+      /kentaur_queue_wait_seconds_count{priority_class="standard",tier="sme"} [1-9]/,
+    );
+    expect(controllerText).toMatch(/kentaur_scheduling_cycle_duration_seconds_count [1-9]/);
+    expect(controllerText).toMatch(
+      /kentaur_reconcile_duration_seconds_count{controller="workloads",outcome="success"} [1-9]/,
+    );
+    expect(controllerText).toMatch(/kentaur_api_requests_total{verb="PUT",code="200"} [1-9]/);
+    expect(controllerText).toMatch(/kentaur_controller_leading 1/);
+    expect(controllerText).toMatch(/kentaur_workloads{phase="Succeeded",tier="sme"} [1-9]/);
+    for (const text of [gatewayText, controllerText]) expect(text).not.toMatch(/w-[0-9a-f]{12}/);
+  });
 });

@@ -15,6 +15,7 @@ import type { AcceleratorPool, Tenant, Workload } from '@kentaur/api';
 import { CONTROLLER_CONFIG, controllerConfig } from '../../apps/controller/src/config';
 import { InformerHub } from '../../apps/controller/src/kube/informer-hub';
 import { KubeModule } from '../../apps/controller/src/kube/kube.module';
+import { ControllerMetrics } from '../../apps/controller/src/metrics/controller-metrics';
 import {
   ADMITTED_PRIORITY_CLASS,
   NetworkPolicies,
@@ -319,7 +320,13 @@ describe('controller: the tenant reconciler as a Nest provider', () => {
       identity: 'tenants-test',
     });
     @Global()
-    @Module({ providers: [{ provide: CONTROLLER_CONFIG, useValue: config }], exports: [CONTROLLER_CONFIG] })
+    @Module({
+      providers: [
+        { provide: CONTROLLER_CONFIG, useValue: config },
+        { provide: ControllerMetrics, useValue: new ControllerMetrics() },
+      ],
+      exports: [CONTROLLER_CONFIG, ControllerMetrics],
+    })
     class ConfigModule {}
     @Module({ imports: [ConfigModule, KubeModule], providers: [TenantReconciler] })
     class TenantsTestModule {}

@@ -1,21 +1,28 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { CONTROLLER_CONFIG, type ControllerConfig } from './config';
 import { KubeModule } from './kube/kube.module';
+import { ControllerMetrics } from './metrics/controller-metrics';
 import { LeadershipService } from './leader/leadership.service';
 import { PoolDiscoveryReconciler } from './pools/pool-discovery.reconciler';
 import { SchedulingLoop } from './scheduling/scheduling.loop';
 import { TenantReconciler } from './tenants/tenant.reconciler';
 import { WorkloadReconciler } from './workloads/workload.reconciler';
 
-/** Configuration is the one global provider (STYLE.md: no @Global except config and logging). */
+/**
+ * Configuration and metrics are the global providers (STYLE.md: no @Global except config and
+ * logging; metrics are of the same kind, something every part reports to).
+ */
 @Global()
 @Module({})
 class ConfigModule {
-  static forRoot(config: ControllerConfig): DynamicModule {
+  static forRoot(config: ControllerConfig, metrics: ControllerMetrics): DynamicModule {
     return {
       module: ConfigModule,
-      providers: [{ provide: CONTROLLER_CONFIG, useValue: config }],
-      exports: [CONTROLLER_CONFIG],
+      providers: [
+        { provide: CONTROLLER_CONFIG, useValue: config },
+        { provide: ControllerMetrics, useValue: metrics },
+      ],
+      exports: [CONTROLLER_CONFIG, ControllerMetrics],
     };
   }
 }
@@ -33,10 +40,10 @@ class ReconcilersModule {}
 
 @Module({})
 export class ControllerModule {
-  static forRoot(config: ControllerConfig): DynamicModule {
+  static forRoot(config: ControllerConfig, metrics: ControllerMetrics): DynamicModule {
     return {
       module: ControllerModule,
-      imports: [ConfigModule.forRoot(config), KubeModule, ReconcilersModule],
+      imports: [ConfigModule.forRoot(config, metrics), KubeModule, ReconcilersModule],
     };
   }
 }

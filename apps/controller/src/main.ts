@@ -5,6 +5,8 @@ import { controllerConfig, type ControllerConfig } from './config';
 import { HealthServer } from './health/health.server';
 import { KubeConnection } from './kube/kube.module';
 import { LeadershipService } from './leader/leadership.service';
+import { ControllerMetrics } from './metrics/controller-metrics';
+import { registerStateGauges } from './metrics/state-gauges';
 import { PoolDiscoveryReconciler } from './pools/pool-discovery.reconciler';
 import { SchedulingLoop } from './scheduling/scheduling.loop';
 import { admittedPriorityClass, PriorityClasses, TenantReconciler } from './tenants';
@@ -26,7 +28,8 @@ export interface RunningController {
  * replica leads. Returns once the health server listens (readiness follows the caches' sync).
  */
 export async function startController(config: ControllerConfig): Promise<RunningController> {
-  const app = await NestFactory.createApplicationContext(ControllerModule.forRoot(config), {
+  const metrics = new ControllerMetrics();
+  const app = await NestFactory.createApplicationContext(ControllerModule.forRoot(config, metrics), {
     logger: ['log', 'warn', 'error'],
   });
   const kube = app.get(KubeConnection);
@@ -35,7 +38,17 @@ export async function startController(config: ControllerConfig): Promise<Running
   const scheduling = app.get(SchedulingLoop);
   const workloads = app.get(WorkloadReconciler);
   const tenants = app.get(TenantReconciler);
-  const health = new HealthServer({ live: () => true, ready: () => kube.informers.hasSynced() });
+  const { informers } = kube;
+  registerStateGauges(metrics, {
+    pools: () => informers.pools.list(),
+    workloads: () => informers.workloads.list(),
+    tenants: () => informers.tenants.list(),
+  });
+  const health = new HealthServer({
+    live: () => true,
+    ready: () => informers.hasSynced(),
+    metrics: { contentType: metrics.registry.contentType, render: () => metrics.registry.metrics() },
+  });
   const healthPort = await health.listen(config.healthHost, config.healthPort);
   kube.informers.start();
   await kube.informers.waitForSync();
@@ -47,6 +60,7 @@ export async function startController(config: ControllerConfig): Promise<Running
     force: true,
   });
   leadership.onChange((leading) => {
+    metrics.leading.set(leading ? 1 : 0);
     pools.setEnabled(leading);
     tenants.setEnabled(leading);
     scheduling.setEnabled(leading);

@@ -3,7 +3,12 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import type { FastifyRequest } from 'fastify';
-import { NoSchemaIntrospectionCustomRule, type GraphQLError } from 'graphql';
+import {
+  NoSchemaIntrospectionCustomRule,
+  type DocumentNode,
+  type GraphQLError,
+  type GraphQLSchema,
+} from 'graphql';
 import type { VendorRegistry } from '@kentaur/vendors';
 import { AccessGuard } from './access/access.guard';
 import { gatewayContext } from './access/context';
@@ -25,6 +30,7 @@ import { requestGuard } from './http/request-guard';
 import type { RateLimiter } from './http/rate-limiter';
 import { ApiKeyStore as ApiKeyStoreToken } from './auth/api-keys';
 import { GatewayState } from './kube/gateway-state';
+import { operationLabel, type GatewayMetrics } from './metrics/gateway-metrics';
 import { VENDOR_REGISTRY } from './kube/tokens';
 import { queryLimitsRule } from './security/query-limits';
 import { subscriptionChecks } from './security/subscription-checks';
@@ -38,6 +44,7 @@ export interface GatewayDeps {
   registry: VendorRegistry;
   submit: SubmitWorkload;
   limiter: RateLimiter;
+  metrics: GatewayMetrics;
   logInternal: (reference: string, error: unknown) => void;
 }
 
@@ -70,12 +77,37 @@ function graphqlOptions(config: GatewayConfig, deps: GatewayDeps): MercuriusDriv
     // Static rules, so Mercurius caches each document's validation; page sizes given as variables are
     // costed at the largest page (the rule cannot see variables then).
     validationRules: [queryLimitsRule(config.limits), ...(sandbox ? [] : [NoSchemaIntrospectionCustomRule])],
-    errorFormatter: (execution) =>
-      formatExecution(execution, { hideSuggestions: !sandbox, logInternal: deps.logInternal }),
-    additionalRouteOptions: {
-      preHandler: requestGuard({ config, authenticator: deps.authenticator, limiter: deps.limiter }),
+    errorFormatter: (execution, context) => {
+      const formatted = formatExecution(execution, {
+        hideSuggestions: !sandbox,
+        logInternal: deps.logInternal,
+      });
+      const operation =
+        (context as { reply?: { request?: FastifyRequest } }).reply?.request?.operation ?? 'none';
+      for (const e of formatted.response.errors)
+        deps.metrics.errors.inc({ operation, code: e.extensions.code });
+      return formatted;
     },
-    hooks: subscriptionChecks({ limits: config.limits, introspection: sandbox, hideSuggestions: !sandbox }),
+    additionalRouteOptions: {
+      preHandler: requestGuard({
+        config,
+        authenticator: deps.authenticator,
+        limiter: deps.limiter,
+        onRateLimited: () => deps.metrics.rateLimited.inc(),
+      }),
+    },
+    hooks: {
+      ...subscriptionChecks({ limits: config.limits, introspection: sandbox, hideSuggestions: !sandbox }),
+      // The metrics' operation label: the first root field, known to the schema.
+      preExecution: (
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        context: { reply?: { request?: FastifyRequest } },
+      ) => {
+        const request = context.reply?.request;
+        if (request) request.operation = operationLabel(schema, document);
+      },
+    },
     subscription: {
       keepAlive: 30_000,
       // graphql-ws: the token travels in connection_init's payload ({ authorization: "Bearer …" }).

@@ -14,6 +14,7 @@ import { WorkloadWatch } from './graphql/workloads/workload-watch';
 import { TransparencyResolver } from './graphql/transparency/transparency.resolver';
 import { GatewayError } from './errors';
 import { RateLimiter } from './http/rate-limiter';
+import { GatewayMetrics } from './metrics/gateway-metrics';
 import { GatewayState } from './kube/gateway-state';
 
 export { gatewayConfig, type GatewayConfig };
@@ -58,14 +59,16 @@ function buildDeps(config: GatewayConfig, log: (reference: string, error: unknow
     oidc: config.oidc ? new OidcVerifier(config.oidc) : undefined,
   });
   const registry = new VendorRegistry();
+  const watch = new WorkloadWatch(state.workloads);
   return {
     state,
     apiKeys,
     authenticator,
     registry,
-    watch: new WorkloadWatch(state.workloads),
+    watch,
     submit: new SubmitWorkload({ state, registry, sandbox }),
     limiter: new RateLimiter(config.rateLimit),
+    metrics: new GatewayMetrics({ subscriptions: () => watch.subscriptions }),
     logInternal: log,
   };
 }
@@ -91,6 +94,18 @@ export async function startGateway(given: GatewayConfig): Promise<RunningGateway
     logger: ['warn', 'error'],
   });
   const ready = () => deps.state.hasSynced() && deps.apiKeys.informer.hasSynced();
+  const { metrics } = deps;
+  fastify.addHook('onResponse', (req, reply, done) => {
+    if (req.url.startsWith('/graphql'))
+      metrics.requestDuration.observe(
+        { operation: req.operation ?? 'none', status: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
+    done();
+  });
+  fastify.get('/metrics', async (_req, reply) =>
+    reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
   fastify.get('/healthz', (_req, reply) => reply.send({ status: 'ok' }));
   fastify.get('/readyz', (_req, reply) => reply.code(ready() ? 200 : 503).send({ ready: ready() }));
   const transparency = app.get(TransparencyResolver);

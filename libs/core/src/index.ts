@@ -11,3 +11,4 @@ export { PRIORITY_ORDER, priorityLevel, emergencyMayPreempt, reclaimMayPreempt }
 export type { PreemptionKind } from './preemption';
 export type { StaticCode } from './feasibility';
 export { SCORE_WEIGHTS } from './scoring';
+export { herfindahl } from './concentration';

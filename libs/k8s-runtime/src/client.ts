@@ -41,6 +41,8 @@ export interface KubeClientOptions {
   maxThrottleRetries?: number;
   maxRetryAfterSeconds?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Called after every answered non-watch request, for metrics: verb, HTTP status, seconds. */
+  observe?: (verb: string, statusCode: number, seconds: number) => void;
 }
 
 export interface RequestOptions {
@@ -98,6 +100,7 @@ export class KubeClient {
   private readonly sleep: (ms: number) => Promise<void>;
   /** Requests sent, by verb; read by benchmarks to report API requests per admission. */
   readonly requestCounts = new Map<string, number>();
+  private readonly observe: KubeClientOptions['observe'];
 
   constructor(options: KubeClientOptions) {
     const c = options.credentials;
@@ -121,6 +124,7 @@ export class KubeClient {
     this.maxThrottleRetries = options.maxThrottleRetries ?? 5;
     this.maxRetryAfterSeconds = options.maxRetryAfterSeconds ?? 30;
     this.sleep = options.sleep ?? defaultSleep;
+    this.observe = options.observe;
   }
 
   get server(): string {
@@ -327,8 +331,12 @@ export class KubeClient {
   }
 
   private async send(req: RequestOptions): Promise<Response> {
+    const started = performance.now();
     const res = await this.open({ ...req, timeoutMs: req.timeoutMs ?? this.requestTimeoutMs });
-    return { statusCode: res.statusCode ?? 500, headers: res.headers, body: await readBody(res) };
+    const body = await readBody(res);
+    const statusCode = res.statusCode ?? 500;
+    this.observe?.(req.method, statusCode, (performance.now() - started) / 1000);
+    return { statusCode, headers: res.headers, body };
   }
 }
 

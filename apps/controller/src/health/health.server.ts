@@ -6,9 +6,11 @@ export interface HealthChecks {
   live: () => boolean;
   /** Ready: caches synced; the controller can act on what it sees. */
   ready: () => boolean;
+  /** Prometheus metrics in the text exposition format, served on /metrics. */
+  metrics?: { contentType: string; render: () => Promise<string> };
 }
 
-/** /healthz and /readyz on a small HTTP server of its own (no framework needed for two routes). */
+/** /healthz, /readyz and /metrics on a small HTTP server of its own (no framework needed for two routes). */
 export class HealthServer {
   private server: Server | undefined;
 
@@ -17,6 +19,14 @@ export class HealthServer {
   async listen(host: string, port: number): Promise<number> {
     this.server = createServer((req, res) => {
       const path = (req.url ?? '').split('?')[0];
+      const metrics = this.checks.metrics;
+      if (path === '/metrics' && metrics) {
+        metrics.render().then(
+          (body) => res.writeHead(200, { 'content-type': metrics.contentType }).end(body),
+          () => res.writeHead(500).end('metrics failed\n'),
+        );
+        return;
+      }
       const check =
         path === '/healthz' || path === '/livez'
           ? this.checks.live

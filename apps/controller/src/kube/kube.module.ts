@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { inClusterCredentials, KubeClient, loadKubeconfig } from '@kentaur/k8s-runtime';
 import { CONTROLLER_CONFIG, type ControllerConfig } from '../config';
+import { ControllerMetrics } from '../metrics/controller-metrics';
 import { InformerHub } from './informer-hub';
 
 /** Owns the API client and the informer caches; both are closed when the application stops. */
@@ -10,14 +11,22 @@ export class KubeConnection implements OnApplicationShutdown {
   readonly informers: InformerHub;
   private readonly log = new Logger('kube');
 
-  constructor(@Inject(CONTROLLER_CONFIG) config: ControllerConfig) {
+  constructor(
+    @Inject(CONTROLLER_CONFIG) config: ControllerConfig,
+    @Inject(ControllerMetrics) metrics: ControllerMetrics,
+  ) {
     const credentials = config.kubeconfig ? loadKubeconfig(config.kubeconfig) : inClusterCredentials();
-    this.client = new KubeClient({ credentials, userAgent: `kentaur-controller/${config.identity}` });
-    this.informers = new InformerHub(this.client, (resource, cause) =>
+    this.client = new KubeClient({
+      credentials,
+      userAgent: `kentaur-controller/${config.identity}`,
+      observe: metrics.apiObserver,
+    });
+    this.informers = new InformerHub(this.client, (resource, cause) => {
+      metrics.informerRestarts.inc({ resource });
       this.log.warn(
         `${resource} informer restarting: ${cause instanceof Error ? cause.message : String(cause)}`,
-      ),
-    );
+      );
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {

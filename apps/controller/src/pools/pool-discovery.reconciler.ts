@@ -9,6 +9,7 @@ import {
 } from '@kentaur/k8s-runtime';
 import { discoverPools, type DiscoveredPool, VendorRegistry } from '@kentaur/vendors';
 import { CONTROLLER_CONFIG, type ControllerConfig } from '../config';
+import { ControllerMetrics } from '../metrics/controller-metrics';
 import { KubeConnection } from '../kube/kube.module';
 import { allocatedByNode, discoveredPoolObject, poolStatus } from './pool-state';
 
@@ -39,10 +40,12 @@ export class PoolDiscoveryReconciler implements OnApplicationShutdown {
   constructor(
     @Inject(CONTROLLER_CONFIG) private readonly config: ControllerConfig,
     private readonly kube: KubeConnection,
+    @Inject(ControllerMetrics) metrics: ControllerMetrics,
   ) {
     this.loop = new ReconcileLoop({
       name: 'pools',
       queue: this.queue,
+      observe: metrics.reconcileObserver('pools'),
       concurrency: 1,
       reconcile: () => this.reconcile(),
       onError: (_k, e) =>

@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { AcceleratorPool, Workload, WorkloadStatus } from '@kentaur/api';
-import { scheduleCycle, schedulerConfig, type CycleResult } from '@kentaur/core';
+import { scheduleCycle, schedulerConfig, type ClusterSnapshot, type CycleResult } from '@kentaur/core';
 import { AcceleratorPools, isConflict, isNotFound, jsonEqual, Workloads } from '@kentaur/k8s-runtime';
 import { CONTROLLER_CONFIG, type ControllerConfig } from '../config';
+import { ControllerMetrics } from '../metrics/controller-metrics';
 import { KubeConnection } from '../kube/kube.module';
 import {
   admittedStatus,
@@ -39,6 +40,7 @@ export class SchedulingLoop implements OnApplicationShutdown {
   constructor(
     @Inject(CONTROLLER_CONFIG) private readonly config: ControllerConfig,
     private readonly kube: KubeConnection,
+    @Inject(ControllerMetrics) private readonly metrics: ControllerMetrics,
   ) {
     const poke = () => this.trigger();
     const { workloads, tenants, pools, sites, nodes } = kube.informers;
@@ -84,7 +86,9 @@ export class SchedulingLoop implements OnApplicationShutdown {
     this.running = true;
     this.lastRun = Date.now();
     try {
+      const stopTimer = this.metrics.cycleDuration.startTimer();
       await this.cycle();
+      stopTimer();
     } catch (e) {
       this.log.warn(`scheduling cycle failed: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
@@ -139,12 +143,31 @@ export class SchedulingLoop implements OnApplicationShutdown {
       await this.write(a.key, (w) => admittedStatus(w, a, now));
     }
     for (const wait of result.waiting) await this.write(wait.key, (w) => waitingStatus(w, wait, now));
+    this.record(result, built.snapshot);
     for (const o of built.orphans) {
       await this.write(o.key, (w) =>
         waitingStatus(w, { position: 0, reason: o.reason, code: 'unknown-tenant' }, now),
       );
     }
     await this.prune();
+  }
+
+  /** Decisions for the metrics: outcomes by reason, queue waits of the admitted, preemptions. */
+  private record(result: CycleResult, snapshot: ClusterSnapshot): void {
+    const m = this.metrics;
+    const tierOf = new Map(snapshot.tenants.map((t) => [t.name as string, t.tier]));
+    const createdAt = new Map(snapshot.pending.map((p) => [p.key as string, p.createdAt]));
+    for (const a of result.admitted) {
+      m.admissionAttempts.inc({ result: 'admitted', reason: 'admitted' });
+      const since = createdAt.get(a.key);
+      if (since)
+        m.queueWait.observe(
+          { priority_class: a.priorityClass, tier: tierOf.get(a.tenant) ?? 'unknown' },
+          Math.max(0, (a.admittedAt - since) / 1000),
+        );
+    }
+    for (const w of result.waiting) m.admissionAttempts.inc({ result: 'waiting', reason: w.code });
+    for (const p of result.preemptions) m.preemptions.inc({ kind: p.kind });
   }
 
   /**

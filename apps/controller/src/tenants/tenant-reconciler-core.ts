@@ -6,6 +6,7 @@ import {
   type KubeObject,
   Namespaces,
   ReconcileLoop,
+  type ReconcileLoopOptions,
   type ReconcileResult,
   Tenants,
   WorkQueue,
@@ -43,6 +44,8 @@ export interface TenantReconcilerOptions {
   resyncMs?: number;
   /** Quiet time after a workload event before its tenant's status is recomputed (bursts coalesce). */
   workloadDelayMs?: number;
+  /** Called after every reconcile, for metrics. */
+  observe?: ReconcileLoopOptions<string>['observe'];
   /** Vendors whose device resources the quota covers (default: the built-in ones). */
   registry?: VendorRegistry;
   /** The scheduler's tier weights (default: DEFAULT_TIER_WEIGHTS of @kentaur/core). */
@@ -85,6 +88,7 @@ export class TenantReconcilerCore {
     this.loop = new ReconcileLoop({
       name: 'tenants',
       queue: this.queue,
+      observe: o.observe,
       concurrency: 2,
       reconcile: (key) => this.reconcile(key),
       onError: (key, e) => this.log.warn(`tenant ${key}: ${message(e)}`),

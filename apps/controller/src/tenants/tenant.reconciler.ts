@@ -1,5 +1,6 @@
-import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { KubeConnection } from '../kube/kube.module';
+import { ControllerMetrics } from '../metrics/controller-metrics';
 import { TenantReconcilerCore } from './tenant-reconciler-core';
 
 /**
@@ -15,10 +16,11 @@ import { TenantReconcilerCore } from './tenant-reconciler-core';
 export class TenantReconciler implements OnApplicationShutdown {
   readonly core: TenantReconcilerCore;
 
-  constructor(kube: KubeConnection) {
+  constructor(kube: KubeConnection, @Inject(ControllerMetrics) metrics: ControllerMetrics) {
     this.core = new TenantReconcilerCore({
       client: kube.client,
       informers: kube.informers,
+      observe: metrics.reconcileObserver('tenants'),
       log: new Logger('tenants'),
     });
   }

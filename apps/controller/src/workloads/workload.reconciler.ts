@@ -16,6 +16,7 @@ import {
 } from '@kentaur/k8s-runtime';
 import { VendorRegistry } from '@kentaur/vendors';
 import { CONTROLLER_CONFIG, type ControllerConfig } from '../config';
+import { ControllerMetrics } from '../metrics/controller-metrics';
 import { KubeConnection } from '../kube/kube.module';
 import { ATTEMPT_LABEL, attemptOf, desiredObjects, observedPhase, WORKLOAD_LABEL } from './workload-objects';
 
@@ -37,10 +38,12 @@ export class WorkloadReconciler implements OnApplicationShutdown {
   constructor(
     @Inject(CONTROLLER_CONFIG) private readonly config: ControllerConfig,
     private readonly kube: KubeConnection,
+    @Inject(ControllerMetrics) metrics: ControllerMetrics,
   ) {
     this.loop = new ReconcileLoop({
       name: 'workloads',
       queue: this.queue,
+      observe: metrics.reconcileObserver('workloads'),
       concurrency: 4,
       reconcile: (key) => this.reconcile(key),
       onError: (key, e) => this.log.warn(`${key}: ${e instanceof Error ? e.message : String(e)}`),

@@ -9,6 +9,8 @@ import type { RateLimiter } from './rate-limiter';
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
+    /** The GraphQL operation's first root field, for metrics (set before execution). */
+    operation?: string;
   }
 }
 
@@ -54,6 +56,7 @@ export function requestGuard(o: {
   config: GatewayConfig;
   authenticator: Authenticator;
   limiter: RateLimiter;
+  onRateLimited: () => void;
 }) {
   const { limits } = o.config;
   return async (req: FastifyRequest, reply: FastifyReply) => {
@@ -85,7 +88,10 @@ export function requestGuard(o: {
       if (!(e instanceof GatewayError)) throw e;
       // Failed authentications count against the address: token guessing is rate-limited too.
       const wait = o.limiter.take(`ip:${req.ip}`, docs.length);
-      if (wait > 0) return tooMany(reply, wait);
+      if (wait > 0) {
+        o.onRateLimited();
+        return tooMany(reply, wait);
+      }
       return reject(reply, { status: 401, code: e.code, message: e.message });
     }
     req.principal = principal;
@@ -96,7 +102,10 @@ export function requestGuard(o: {
       : `ip:${req.ip}`;
     // Each operation of a batch counts.
     const wait = o.limiter.take(client, docs.length);
-    if (wait > 0) return tooMany(reply, wait);
+    if (wait > 0) {
+      o.onRateLimited();
+      return tooMany(reply, wait);
+    }
     return undefined;
   };
 }

@@ -1,0 +1,42 @@
+import { buildSchema, parse } from 'graphql';
+import { GatewayMetrics, operationLabel } from './gateway-metrics';
+
+const schema = buildSchema(`
+  type Query { me: String, workloads: String }
+  type Mutation { submitWorkload: String }
+  type Subscription { workloadEvents: String }
+`);
+
+describe('operationLabel', () => {
+  it.each([
+    ['a query', '{ me }', undefined, 'me'],
+    ['the first root field', '{ workloads me }', undefined, 'workloads'],
+    ['an aliased field by its real name', '{ mine: workloads }', undefined, 'workloads'],
+    ['a mutation', 'mutation { submitWorkload }', undefined, 'submitWorkload'],
+    ['a subscription', 'subscription { workloadEvents }', undefined, 'workloadEvents'],
+    ['the named operation of several', 'query A { me } mutation B { submitWorkload }', 'B', 'submitWorkload'],
+    [
+      'a field the schema lacks (client-chosen names never become labels)',
+      '{ evil123 }',
+      undefined,
+      'unknown',
+    ],
+    ['an operation with only a fragment spread', '{ ...F } fragment F on Query { me }', undefined, 'unknown'],
+  ])('%s', (_name, query, operationName, expected) => {
+    expect(operationLabel(schema, parse(query), operationName)).toBe(expected);
+  });
+});
+
+describe('GatewayMetrics', () => {
+  it('exposes request, error, rate-limit and process metrics', async () => {
+    const m = new GatewayMetrics();
+    m.requestDuration.observe({ operation: 'me', status: '200' }, 0.01);
+    m.errors.inc({ operation: 'me', code: 'NOT_FOUND' });
+    m.rateLimited.inc();
+    const text = await m.registry.metrics();
+    expect(text).toMatch(/kentaur_gateway_request_duration_seconds_count{operation="me",status="200"} 1/);
+    expect(text).toMatch(/kentaur_gateway_errors_total{operation="me",code="NOT_FOUND"} 1/);
+    expect(text).toMatch(/kentaur_gateway_rate_limited_total 1/);
+    expect(text).toMatch(/kentaur_gateway_process_resident_memory_bytes/);
+  });
+});

@@ -1,0 +1,67 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Kind, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+
+/**
+ * The gateway's Prometheus metrics (prefix `kentaur_gateway_` and the process metrics). The
+ * `operation` label is the operation's first root field (e.g. `submitWorkload`), checked against the
+ * schema, so clients cannot grow the label set; a request that never got that far is `none`.
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+
+  readonly requestDuration = new Histogram({
+    name: 'kentaur_gateway_request_duration_seconds',
+    help: 'GraphQL requests by operation (first root field) and HTTP status.',
+    labelNames: ['operation', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  readonly errors = new Counter({
+    name: 'kentaur_gateway_errors_total',
+    help: 'GraphQL errors answered, by operation and extensions.code.',
+    labelNames: ['operation', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly rateLimited = new Counter({
+    name: 'kentaur_gateway_rate_limited_total',
+    help: 'Requests refused by the per-client rate limit.',
+    registers: [this.registry],
+  });
+
+  constructor(o: { subscriptions?: () => number } = {}) {
+    const count = o.subscriptions ?? (() => 0);
+    new Gauge({
+      name: 'kentaur_gateway_subscriptions',
+      help: 'Open workloadEvents subscriptions.',
+      registers: [this.registry],
+      collect() {
+        this.set(count());
+      },
+    });
+    collectDefaultMetrics({ register: this.registry, prefix: 'kentaur_gateway_' });
+  }
+}
+
+/** The first root field of the executed operation, if the schema has it; else `unknown`. */
+export function operationLabel(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName?: string,
+): string {
+  const ops = document.definitions.filter(
+    (d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION,
+  );
+  const op = ops.find((o) => o.name?.value === operationName) ?? ops[0];
+  const first = op?.selectionSet.selections.find((s) => s.kind === Kind.FIELD);
+  if (!op || !first || first.kind !== Kind.FIELD) return 'unknown';
+  const roots = {
+    query: schema.getQueryType(),
+    mutation: schema.getMutationType(),
+    subscription: schema.getSubscriptionType(),
+  };
+  const root = roots[op.operation as keyof typeof roots];
+  const name = first.name.value;
+  return root?.getFields()[name] ? name : 'unknown';
+}
