@@ -20,7 +20,13 @@ const tenant = (
   apiVersion: 'kentaur.io/v1alpha1',
   kind: 'Tenant',
   metadata: { name },
-  spec: { tier, namespaces: [ns], quota: { guaranteedCU: 10, limitCU: 40 }, budget: { monthlyEUR: 500 } },
+  spec: {
+    displayName: name,
+    tier,
+    namespaces: [ns],
+    quota: { guaranteedCU: 10, limitCU: 40 },
+    budget: { monthlyEUR: 500 },
+  },
   ...(status ? { status } : {}),
 });
 
