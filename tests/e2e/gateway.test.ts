@@ -36,6 +36,7 @@ describe('e2e: the gateway', () => {
         poolResyncDelayMs: 100,
         schedulingIntervalMs: 200,
         startTimeoutMs: 20_000,
+        accountingIntervalMs: 1000,
       }),
     );
     gw = await startTestGateway({ namespace: system });
@@ -363,5 +364,31 @@ describe('e2e: the gateway', () => {
     expect(controllerText).toMatch(/kentaur_controller_leading 1/);
     expect(controllerText).toMatch(/kentaur_workloads{phase="Succeeded",tier="sme"} [1-9]/);
     for (const text of [gatewayText, controllerText]) expect(text).not.toMatch(/w-[0-9a-f]{12}/);
+  });
+
+  it('accounts every finished admission in the ledger once, without gaps, and the spend reaches the Tenant', async () => {
+    const finished = (await client.list<Workload>(Workloads, { namespace: acme })).items.filter(
+      (w) => w.status?.phase === 'Succeeded',
+    );
+    expect(finished.length).toBeGreaterThan(0);
+    for (const w of finished) {
+      const admittedAt = Date.parse(w.status!.admission!.admittedAt);
+      const end = Date.parse(w.status!.conditions!.find((c) => c.type === 'Finished')!.lastTransitionTime);
+      const intervals = await waitFor(`${w.metadata.name} accounted to its end`, async () => {
+        const list = await controller.ledger.intervalsOf(w.metadata.uid!);
+        return list.at(-1)?.endMs === end ? list : undefined;
+      });
+      expect(intervals[0]!.startMs).toBe(admittedAt);
+      intervals.slice(1).forEach((x, k) => expect(x.startMs).toBe(intervals[k]!.endMs)); // contiguous
+      const devices = (w.spec.replicas ?? 1) * w.spec.accelerators.count;
+      const deviceHours = intervals.reduce((a, x) => a + x.deviceHours, 0);
+      expect(deviceHours).toBeCloseTo((devices * (end - admittedAt)) / 3_600_000, 9);
+    }
+    const spent = await controller.ledger.monthSpentEUR(acme, Date.now());
+    expect(spent).toBeGreaterThan(0);
+    await waitFor('monthSpentEUR in the Tenant status', async () => {
+      const t = await client.get<Tenant>(Tenants, acme);
+      return Math.abs((t.status?.monthSpentEUR ?? 0) - spent) < 1e-3 ? t : undefined;
+    });
   });
 });

@@ -1,5 +1,7 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { CONTROLLER_CONFIG, type ControllerConfig } from './config';
+import type { Ledger } from '@kentaur/ledger';
+import { LEDGER, UsageAccountant } from './accounting/usage-accountant';
 import { KubeModule } from './kube/kube.module';
 import { ControllerMetrics } from './metrics/controller-metrics';
 import { LeadershipService } from './leader/leadership.service';
@@ -8,6 +10,12 @@ import { SchedulingLoop } from './scheduling/scheduling.loop';
 import { TenantReconciler } from './tenants/tenant.reconciler';
 import { WorkloadReconciler } from './workloads/workload.reconciler';
 
+/** What main.ts builds and owns (connections the application outlives): metrics and the ledger. */
+export interface ControllerDeps {
+  metrics: ControllerMetrics;
+  ledger: Ledger;
+}
+
 /**
  * Configuration and metrics are the global providers (STYLE.md: no @Global except config and
  * logging; metrics are of the same kind, something every part reports to).
@@ -15,20 +23,22 @@ import { WorkloadReconciler } from './workloads/workload.reconciler';
 @Global()
 @Module({})
 class ConfigModule {
-  static forRoot(config: ControllerConfig, metrics: ControllerMetrics): DynamicModule {
+  static forRoot(config: ControllerConfig, deps: ControllerDeps): DynamicModule {
     return {
       module: ConfigModule,
       providers: [
         { provide: CONTROLLER_CONFIG, useValue: config },
-        { provide: ControllerMetrics, useValue: metrics },
+        { provide: ControllerMetrics, useValue: deps.metrics },
+        { provide: LEDGER, useValue: deps.ledger },
       ],
-      exports: [CONTROLLER_CONFIG, ControllerMetrics],
+      exports: [CONTROLLER_CONFIG, ControllerMetrics, LEDGER],
     };
   }
 }
 
 const reconcilers = [
   LeadershipService,
+  UsageAccountant,
   PoolDiscoveryReconciler,
   SchedulingLoop,
   WorkloadReconciler,
@@ -40,10 +50,10 @@ class ReconcilersModule {}
 
 @Module({})
 export class ControllerModule {
-  static forRoot(config: ControllerConfig, metrics: ControllerMetrics): DynamicModule {
+  static forRoot(config: ControllerConfig, deps: ControllerDeps): DynamicModule {
     return {
       module: ControllerModule,
-      imports: [ConfigModule.forRoot(config, metrics), KubeModule, ReconcilersModule],
+      imports: [ConfigModule.forRoot(config, deps), KubeModule, ReconcilersModule],
     };
   }
 }

@@ -24,6 +24,13 @@ export interface ControllerConfig {
   snapshotDefaults: { pricePerDeviceHourEUR: number; pue: number; gridCarbonGramsPerKWh: number };
   /** Admitted work whose pods are not all running after this long is requeued (its objects removed). */
   startTimeoutMs: number;
+  /** How often running workloads are accounted in the usage ledger (and tenants' spend refreshed). */
+  accountingIntervalMs: number;
+  /**
+   * The usage ledger: a PostgreSQL URL, or PGlite in a data directory; neither: PGlite in memory
+   * (tests; nothing survives a restart).
+   */
+  ledger: { url?: string; dataDir?: string };
   /** Sandbox mode: copy `sandbox.kentaur.io/*` annotations of a Workload to its pods (KWOK run times). */
   sandbox: boolean;
 }
@@ -45,6 +52,8 @@ export function controllerConfig(overrides: Partial<ControllerConfig> = {}): Con
     // sites; they are configuration, not measured or published figures.
     snapshotDefaults: { pricePerDeviceHourEUR: 1, pue: 1.2, gridCarbonGramsPerKWh: 250 },
     startTimeoutMs: 5 * 60_000,
+    accountingIntervalMs: 30_000,
+    ledger: {},
     sandbox: false,
     ...overrides,
   };

@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { openLedger, type Ledger } from '@kentaur/ledger';
+import { UsageAccountant } from './accounting/usage-accountant';
 import { ControllerModule } from './app.module';
 import { controllerConfig, type ControllerConfig } from './config';
 import { HealthServer } from './health/health.server';
@@ -20,6 +22,8 @@ export interface RunningController {
   scheduling: SchedulingLoop;
   workloads: WorkloadReconciler;
   leadership: LeadershipService;
+  accountant: UsageAccountant;
+  ledger: Ledger;
   stop(): Promise<void>;
 }
 
@@ -27,17 +31,25 @@ export interface RunningController {
  * Starts the controller: caches first, then leader election; the reconcilers write only while this
  * replica leads. Returns once the health server listens (readiness follows the caches' sync).
  */
-export async function startController(config: ControllerConfig): Promise<RunningController> {
+export async function startController(
+  config: ControllerConfig,
+  options: { ledger?: Ledger } = {},
+): Promise<RunningController> {
   const metrics = new ControllerMetrics();
-  const app = await NestFactory.createApplicationContext(ControllerModule.forRoot(config, metrics), {
-    logger: ['log', 'warn', 'error'],
-  });
+  const ledger = options.ledger ?? (await openLedger(config.ledger));
+  const app = await NestFactory.createApplicationContext(
+    ControllerModule.forRoot(config, { metrics, ledger }),
+    {
+      logger: ['log', 'warn', 'error'],
+    },
+  );
   const kube = app.get(KubeConnection);
   const leadership = app.get(LeadershipService);
   const pools = app.get(PoolDiscoveryReconciler);
   const scheduling = app.get(SchedulingLoop);
   const workloads = app.get(WorkloadReconciler);
   const tenants = app.get(TenantReconciler);
+  const accountant = app.get(UsageAccountant);
   const { informers } = kube;
   registerStateGauges(metrics, {
     pools: () => informers.pools.list(),
@@ -63,6 +75,7 @@ export async function startController(config: ControllerConfig): Promise<Running
     metrics.leading.set(leading ? 1 : 0);
     pools.setEnabled(leading);
     tenants.setEnabled(leading);
+    accountant.setEnabled(leading);
     scheduling.setEnabled(leading);
     workloads.setEnabled(leading);
   });
@@ -73,6 +86,8 @@ export async function startController(config: ControllerConfig): Promise<Running
     scheduling,
     workloads,
     leadership,
+    accountant,
+    ledger,
     async stop() {
       // Release the Lease and finish in-flight reconciles while the client is still open.
       await leadership.onApplicationShutdown();
@@ -80,8 +95,11 @@ export async function startController(config: ControllerConfig): Promise<Running
       await pools.onApplicationShutdown();
       await workloads.onApplicationShutdown();
       await tenants.onApplicationShutdown();
+      await accountant.onApplicationShutdown();
       await health.close();
       await app.close();
+      // A ledger handed in (kentaur up shares one with the gateway) is its owner's to close.
+      if (!options.ledger) await ledger.close();
     },
   };
 }

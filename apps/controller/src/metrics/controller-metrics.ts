@@ -76,6 +76,34 @@ export class ControllerMetrics {
     registers: [this.registry],
   });
 
+  readonly energyKWh = new Counter({
+    name: 'kentaur_energy_kwh_total',
+    help: 'Energy recorded in the usage ledger (facility energy, PUE included), by site and vendor.',
+    labelNames: ['site', 'vendor'] as const,
+    registers: [this.registry],
+  });
+
+  readonly co2eKg = new Counter({
+    name: 'kentaur_co2e_kg_total',
+    help: 'CO2e recorded in the usage ledger, by site and vendor.',
+    labelNames: ['site', 'vendor'] as const,
+    registers: [this.registry],
+  });
+
+  readonly costEUR = new Counter({
+    name: 'kentaur_cost_eur_total',
+    help: 'Cost recorded in the usage ledger, by site and vendor.',
+    labelNames: ['site', 'vendor'] as const,
+    registers: [this.registry],
+  });
+
+  readonly deviceHours = new Counter({
+    name: 'kentaur_device_hours_total',
+    help: 'Device-hours recorded in the usage ledger, by site, vendor and tenant tier.',
+    labelNames: ['site', 'vendor', 'tier'] as const,
+    registers: [this.registry],
+  });
+
   readonly leading = new Gauge({
     name: 'kentaur_controller_leading',
     help: '1 while this replica holds the leader Lease.',

@@ -3,6 +3,7 @@ import type { AcceleratorPool, Workload, WorkloadStatus } from '@kentaur/api';
 import { scheduleCycle, schedulerConfig, type ClusterSnapshot, type CycleResult } from '@kentaur/core';
 import { AcceleratorPools, isConflict, isNotFound, jsonEqual, Workloads } from '@kentaur/k8s-runtime';
 import { CONTROLLER_CONFIG, type ControllerConfig } from '../config';
+import { UsageAccountant } from '../accounting/usage-accountant';
 import { ControllerMetrics } from '../metrics/controller-metrics';
 import { KubeConnection } from '../kube/kube.module';
 import {
@@ -41,6 +42,7 @@ export class SchedulingLoop implements OnApplicationShutdown {
     @Inject(CONTROLLER_CONFIG) private readonly config: ControllerConfig,
     private readonly kube: KubeConnection,
     @Inject(ControllerMetrics) private readonly metrics: ControllerMetrics,
+    @Inject(UsageAccountant) private readonly accountant: UsageAccountant,
   ) {
     const poke = () => this.trigger();
     const { workloads, tenants, pools, sites, nodes } = kube.informers;
@@ -124,6 +126,7 @@ export class SchedulingLoop implements OnApplicationShutdown {
       snapshotPools: built.snapshot.pools,
     });
     for (const e of evacuations) {
+      if (e.move) await this.accountBeforeRelease(e.key);
       await this.write(e.key, (w) =>
         e.move ? evacuatedStatus(w, e.reason, now) : notPortableStatus(w, e.reason, now),
       );
@@ -135,6 +138,7 @@ export class SchedulingLoop implements OnApplicationShutdown {
     const reserved = await this.reserve(result, now);
     const failedVictims = new Set<string>();
     for (const p of result.preemptions) {
+      if (reserved.has(p.pool)) await this.accountBeforeRelease(p.victim);
       if (!reserved.has(p.pool) || !(await this.write(p.victim, (w) => preemptedStatus(w, p, now))))
         failedVictims.add(p.preemptor);
     }
@@ -231,6 +235,15 @@ export class SchedulingLoop implements OnApplicationShutdown {
   }
 
   /** Writes a status computed from the cached object; false when the object moved on (conflict) or is gone. */
+  /**
+   * A victim's usage up to now, while its status still names the admission (the write that follows
+   * clears it). Should that write fail, the workload keeps running and later ticks go on from here.
+   */
+  private async accountBeforeRelease(key: string): Promise<void> {
+    const w = this.decidedOn.get(key);
+    if (w && this.enabled) await this.accountant.account(w);
+  }
+
   private async write(key: string, next: (w: Workload) => WorkloadStatus): Promise<boolean> {
     if (!this.enabled) return false; // leadership lost during the cycle: commit nothing more
     const cached = this.decidedOn.get(key);

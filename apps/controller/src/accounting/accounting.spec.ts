@@ -1,0 +1,92 @@
+import type { Site, Tenant, Workload } from '@kentaur/api';
+import { amdPool, makeWorkload } from '@kentaur/testing';
+import { accountingFor, type AccountingContext } from './accounting';
+
+const tenant: Tenant = {
+  apiVersion: 'kentaur.io/v1alpha1',
+  kind: 'Tenant',
+  metadata: { name: 'acme' },
+  spec: {
+    displayName: 'ACME',
+    tier: 'sme',
+    namespaces: ['tenant-acme'],
+    quota: { guaranteedCU: 10, limitCU: 40 },
+  },
+};
+const site: Site = {
+  apiVersion: 'kentaur.io/v1alpha1',
+  kind: 'Site',
+  metadata: { name: 'dk-1' },
+  spec: { country: 'DK', pue: 1.25, gridCarbonGramsPerKWh: 200 },
+};
+const pool = amdPool();
+pool.spec.pricePerDeviceHourEUR = 2;
+pool.spec.powerWattsPerDevice = 750;
+
+const NOW = Date.parse('2026-11-22T12:00:00Z');
+const ctx: AccountingContext = {
+  pools: new Map([[pool.metadata.name!, pool]]),
+  sites: new Map([['dk-1', site]]),
+  tenantOf: new Map([['tenant-acme', tenant]]),
+  defaults: { pricePerDeviceHourEUR: 1, pue: 1.2, gridCarbonGramsPerKWh: 250 },
+  nowMs: NOW,
+};
+
+function admitted(phase: string, finishedAt?: string): Workload {
+  const built = makeWorkload('train', 'tenant-acme').replicas(2).accelerators({ count: 8 }).obj();
+  const w: Workload = { ...built, metadata: { ...built.metadata, uid: 'uid-1' } };
+  w.status = {
+    phase: phase as never,
+    attempts: 2,
+    admission: {
+      site: 'dk-1',
+      pool: pool.metadata.name!,
+      vendor: 'amd',
+      model: 'MI300X',
+      computeUnits: 20.96,
+      admittedAt: '2026-11-22T11:00:00Z',
+    },
+    conditions: finishedAt
+      ? [{ type: 'Finished', status: 'True', reason: phase, message: '', lastTransitionTime: finishedAt }]
+      : [],
+  };
+  return w;
+}
+
+describe('accountingFor', () => {
+  it('accounts a running admission up to now, with its pool and site rates', () => {
+    const a = accountingFor(admitted('Running'), ctx)!;
+    expect(a).toMatchObject({
+      uid: 'uid-1',
+      attempt: 2,
+      tenant: 'acme',
+      tier: 'sme',
+      devices: 16,
+      computeUnits: 20.96,
+      admittedAtMs: Date.parse('2026-11-22T11:00:00Z'),
+      untilMs: NOW,
+    });
+    // 16 devices × 2 €/h; 16 × 750 W × 0.8 utilisation × 1.25 PUE = 12 kWh/h; × 200 g = 2.4 kg/h.
+    expect(a.rates.eurPerHour).toBeCloseTo(32, 9);
+    expect(a.rates.kWhPerHour).toBeCloseTo(12, 9);
+    expect(a.rates.co2eKgPerHour).toBeCloseTo(2.4, 9);
+  });
+
+  it('accounts a finished admission up to its Finished condition, never past now', () => {
+    expect(accountingFor(admitted('Succeeded', '2026-11-22T11:30:00Z'), ctx)!.untilMs).toBe(
+      Date.parse('2026-11-22T11:30:00Z'),
+    );
+    expect(accountingFor(admitted('Failed', '2026-11-22T13:00:00Z'), ctx)!.untilMs).toBe(NOW);
+  });
+
+  it.each([
+    ['waiting', { ...admitted('Queued') }],
+    ['without an admission', { ...admitted('Running'), status: { phase: 'Running' } } as Workload],
+    [
+      'without a uid (not yet stored)',
+      { ...admitted('Running'), metadata: { name: 'x', namespace: 'tenant-acme' } },
+    ],
+  ])('is nothing for a workload %s', (_name, w) => {
+    expect(accountingFor(w, ctx)).toBeUndefined();
+  });
+});

@@ -1,0 +1,116 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { Tenant, Workload } from '@kentaur/api';
+import type { AccountResult, Ledger } from '@kentaur/ledger';
+import { Tenants } from '@kentaur/k8s-runtime';
+import { CONTROLLER_CONFIG, type ControllerConfig } from '../config';
+import { KubeConnection } from '../kube/kube.module';
+import { ControllerMetrics } from '../metrics/controller-metrics';
+import { accountingFor, type AccountingContext } from './accounting';
+
+export const LEDGER = Symbol('LEDGER');
+
+/**
+ * Records usage in the ledger while this replica leads: every tick, each admission is accounted up
+ * to now (running) or up to its end (finished); a victim is accounted by the scheduling loop just
+ * before its admission is cleared. The ledger's cursor makes every call exactly-once (ADR 8), so
+ * ticks, retries, restarts and a second replica never double-count. Each tick also writes the
+ * tenants' month spend into their status, which admission budgets read.
+ */
+@Injectable()
+export class UsageAccountant implements OnApplicationShutdown {
+  private readonly log = new Logger('accounting');
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  /** Admissions accounted to their end: not asked again (`uid/attempt`). */
+  private readonly closed = new Set<string>();
+
+  constructor(
+    @Inject(CONTROLLER_CONFIG) private readonly config: ControllerConfig,
+    private readonly kube: KubeConnection,
+    @Inject(LEDGER) private readonly ledger: Ledger,
+    @Inject(ControllerMetrics) private readonly metrics: ControllerMetrics,
+  ) {}
+
+  setEnabled(enabled: boolean): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    if (!enabled) return;
+    this.timer = setInterval(() => this.tickOnce(), this.config.accountingIntervalMs);
+    this.timer.unref();
+    this.tickOnce();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** Runs a tick unless one is still running (ticks never overlap). */
+  private tickOnce(): void {
+    if (this.running) return;
+    this.running = this.tick()
+      .catch((e: unknown) =>
+        this.log.warn(`accounting tick failed: ${e instanceof Error ? e.message : String(e)}`),
+      )
+      .finally(() => (this.running = undefined));
+  }
+
+  private context(nowMs: number): AccountingContext {
+    const { informers } = this.kube;
+    const tenantOf = new Map<string, Tenant>();
+    for (const t of informers.tenants.list()) for (const ns of t.spec.namespaces) tenantOf.set(ns, t);
+    return {
+      pools: new Map(informers.pools.list().map((p) => [p.metadata.name!, p])),
+      sites: new Map(informers.sites.list().map((s) => [s.metadata.name!, s])),
+      tenantOf,
+      defaults: this.config.snapshotDefaults,
+      nowMs,
+    };
+  }
+
+  async tick(nowMs = Date.now()): Promise<void> {
+    const ctx = this.context(nowMs);
+    for (const w of this.kube.informers.workloads.list()) await this.accountWith(w, ctx);
+    await this.writeSpend(nowMs);
+  }
+
+  /** Accounts one workload's admission up to now (or its end); the scheduling loop calls it for victims. */
+  async account(w: Workload, nowMs = Date.now()): Promise<void> {
+    await this.accountWith(w, this.context(nowMs));
+  }
+
+  private async accountWith(w: Workload, ctx: AccountingContext): Promise<void> {
+    const a = accountingFor(w, ctx);
+    if (!a) return;
+    const id = `${a.uid}/${a.attempt}`;
+    if (this.closed.has(id)) return;
+    const result = await this.ledger.account(a);
+    this.record(result);
+    if (a.untilMs < ctx.nowMs && result.accountedUntilMs >= a.untilMs) this.closed.add(id);
+  }
+
+  private record(result: AccountResult): void {
+    for (const i of result.written) {
+      const labels = { site: i.site, vendor: i.vendor };
+      this.metrics.energyKWh.inc(labels, i.energyKWh);
+      this.metrics.co2eKg.inc(labels, i.co2eKg);
+      this.metrics.costEUR.inc(labels, i.costEUR);
+      this.metrics.deviceHours.inc({ ...labels, tier: i.tier }, i.deviceHours);
+    }
+  }
+
+  /** Each tenant's spend this month, from the ledger, into Tenant status.monthSpentEUR when it changed. */
+  private async writeSpend(nowMs: number): Promise<void> {
+    for (const t of this.kube.informers.tenants.list()) {
+      const spent = Math.round((await this.ledger.monthSpentEUR(t.metadata.name!, nowMs)) * 1e4) / 1e4;
+      if (spent === (t.status?.monthSpentEUR ?? 0)) continue;
+      await this.kube.client.patch(
+        Tenants,
+        t.metadata.name!,
+        { status: { monthSpentEUR: spent } },
+        { patchType: 'merge', subresource: 'status', fieldManager: 'kentaur-accounting' },
+      );
+    }
+  }
+}
