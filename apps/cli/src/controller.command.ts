@@ -2,6 +2,13 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { controllerConfig, startController } from '@kentaur/controller';
 
+/** The usage ledger: PostgreSQL from KENTAUR_LEDGER_URL (a secret: never a flag), else PGlite in KENTAUR_LEDGER_DIR. */
+export function ledgerFrom(env: NodeJS.ProcessEnv): { url?: string; dataDir?: string } {
+  if (env.KENTAUR_LEDGER_URL) return { url: env.KENTAUR_LEDGER_URL };
+  if (env.KENTAUR_LEDGER_DIR) return { dataDir: resolve(env.KENTAUR_LEDGER_DIR) };
+  return {};
+}
+
 /** `kentaur controller`: runs the controller in the foreground until SIGINT/SIGTERM. */
 export async function runController(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -27,7 +34,12 @@ export async function runController(argv: string[]): Promise<number> {
     leaderElection: !values['no-leader-election'],
     ...(values.identity ? { identity: values.identity } : {}),
     sandbox: Boolean(values.sandbox),
+    ledger: ledgerFrom(process.env),
   });
+  if (!config.ledger.url && !config.ledger.dataDir)
+    process.stderr.write(
+      'kentaur controller: no KENTAUR_LEDGER_URL or KENTAUR_LEDGER_DIR: usage is kept in memory and lost on exit\n',
+    );
   const controller = await startController(config);
   process.stderr.write(
     `kentaur controller: running (health on ${config.healthHost}:${controller.healthPort})\n`,

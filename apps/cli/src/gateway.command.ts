@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gatewayConfig, startGateway, type GatewayConfig } from '@kentaur/gateway';
+import { openLedger } from '@kentaur/ledger';
 import { SandboxLayout } from '@kentaur/sandbox';
 
 /** Where the sandbox keeps the key development tokens are signed with. */
@@ -62,7 +63,12 @@ export function gatewayConfigFrom(argv: string[], env: NodeJS.ProcessEnv = proce
 
 /** `kentaur gateway`: runs the GraphQL gateway in the foreground until SIGINT/SIGTERM. */
 export async function runGateway(argv: string[]): Promise<number> {
-  const config = gatewayConfigFrom(argv);
+  const base = gatewayConfigFrom(argv);
+  // A PostgreSQL ledger can be shared with the controller; an embedded one cannot (one process only).
+  const ledger = process.env.KENTAUR_LEDGER_URL
+    ? await openLedger({ url: process.env.KENTAUR_LEDGER_URL })
+    : undefined;
+  const config = { ...base, ledger };
   const gateway = await startGateway(config);
   process.stderr.write(`kentaur gateway: GraphQL on ${gateway.url}/graphql (${config.mode} mode)\n`);
   await new Promise<void>((done) => {
@@ -70,5 +76,6 @@ export async function runGateway(argv: string[]): Promise<number> {
     process.once('SIGTERM', done);
   });
   await gateway.stop();
+  await ledger?.close();
   return 0;
 }

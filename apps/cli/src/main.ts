@@ -24,6 +24,8 @@ Environment:
   KENTAUR_SANDBOX_DIR   where the sandbox keeps its files (default: ./.kentaur/sandbox)
   KENTAUR_API_KEY_PEPPER  server-side secret of API-key hashes (gateway; without it API keys are off)
   KENTAUR_OIDC_ISSUER, KENTAUR_OIDC_JWKS_URL, KENTAUR_OIDC_AUDIENCE  OIDC verification (gateway)
+  KENTAUR_LEDGER_URL    postgres://… of the usage ledger (controller and gateway)
+  KENTAUR_LEDGER_DIR    the controller's embedded ledger (PGlite) directory when there is no URL
   KENTAUR_BIN_CACHE     where the control-plane binaries are cached (default: ~/.cache/kentaur/bin)
 `;
 

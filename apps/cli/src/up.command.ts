@@ -6,6 +6,7 @@ import type { Tenant } from '@kentaur/api';
 import { controllerConfig, startController } from '@kentaur/controller';
 import { gatewayConfig, loadOrCreateDevKey, mintDevToken, startGateway } from '@kentaur/gateway';
 import { KubeClient, loadKubeconfig, Namespaces, Tenants } from '@kentaur/k8s-runtime';
+import { openLedger } from '@kentaur/ledger';
 import { binaryPaths, installCrds, SandboxLayout, sandboxDown, sandboxUp } from '@kentaur/sandbox';
 import { devTokenKeyFile } from './gateway.command';
 
@@ -58,6 +59,8 @@ export async function runUp(opts: { fleet?: string; port?: string }): Promise<nu
   say('creating the example tenant acme (namespace tenant-acme)');
   await applyExampleTenant(client);
   client.close();
+  say('opening the usage ledger (embedded PostgreSQL, PGlite)');
+  const ledger = await openLedger({ dataDir: join(layout.root, 'ledger') });
   say('starting the controller');
   const controller = await startController(
     controllerConfig({
@@ -66,6 +69,7 @@ export async function runUp(opts: { fleet?: string; port?: string }): Promise<nu
       leaderElection: false,
       sandbox: true,
     }),
+    { ledger },
   );
   say('starting the gateway');
   const gateway = await startGateway(
@@ -77,6 +81,7 @@ export async function runUp(opts: { fleet?: string; port?: string }): Promise<nu
       devTokenKeyFile: devTokenKeyFile(layout),
       apiKeyPepper: sandboxPepper(layout),
       logLevel: 'warn',
+      ledger,
     }),
   );
   const token = await mintDevToken(loadOrCreateDevKey(devTokenKeyFile(layout)), { tenant: 'acme' });
@@ -110,6 +115,7 @@ export async function runUp(opts: { fleet?: string; port?: string }): Promise<nu
   });
   await gateway.stop();
   await controller.stop();
+  await ledger.close();
   if (!info.reused) {
     say('stopping the sandbox');
     await sandboxDown(layout);

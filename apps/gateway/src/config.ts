@@ -1,3 +1,4 @@
+import type { Ledger } from '@kentaur/ledger';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './security/query-limits';
 
 /** OpenID Connect: how bearer JWTs from the factory's identity provider are verified. */
@@ -46,6 +47,11 @@ export interface GatewayConfig {
   snapshotDefaults: { pricePerDeviceHourEUR: number; pue: number; gridCarbonGramsPerKWh: number };
   /** Pino log level; `silent` in tests. */
   logLevel: string;
+  /**
+   * The usage ledger, when this gateway can read it (a PostgreSQL ledger, or the embedded one shared
+   * in `kentaur up`); absent: usage and transparency are derived from Workload status.
+   */
+  ledger?: Ledger;
   /** Where logs go; default standard output (tests capture them here). */
   logStream?: NodeJS.WritableStream;
 }

@@ -33,12 +33,12 @@ export class UsageResolver {
   ) {}
 
   @Query(() => UsageReport, { description: 'Your usage and cost in [from, to), grouped as asked.' })
-  usage(
+  async usage(
     @Scope() scope: TenantScope,
     @Args('from') from: string,
     @Args('to') to: string,
     @Args('groupBy', { type: () => [UsageGroupBy], nullable: true }) groupBy?: UsageGroupBy[],
-  ): UsageReport {
+  ): Promise<UsageReport> {
     const fromMs = parseTime(from, 'from');
     const toMs = parseTime(to, 'to');
     if (toMs <= fromMs || toMs - fromMs > MAX_RANGE_DAYS * 86_400_000)
@@ -51,18 +51,26 @@ export class UsageResolver {
       );
     if (groupBy?.includes(UsageGroupBy.TENANT) && !scope.isAdmin)
       throw forbidden('groupBy TENANT is for administrators');
+    const range = { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() };
+    const dims = groupBy ?? [];
+    const ledger = this.config.ledger;
+    if (ledger) {
+      const namespaces = scope.namespaces();
+      const rows = await ledger.usage({
+        fromMs,
+        toMs,
+        groupBy: dims,
+        namespaces: namespaces && [...namespaces],
+      });
+      return { ...range, source: 'ledger', rows };
+    }
     const ctx = intervalContext(this.state, this.config, Date.now());
     const rows = aggregateUsage(intervalsOf(scope.workloads(), ctx), {
       fromMs,
       toMs,
-      groupBy: groupBy ?? [],
+      groupBy: dims,
       tenantOf: (ns) => ctx.tenantOfNamespace.get(ns) ?? '',
     });
-    return {
-      from: new Date(fromMs).toISOString(),
-      to: new Date(toMs).toISOString(),
-      source: 'workload-status',
-      rows,
-    };
+    return { ...range, source: 'workload-status', rows };
   }
 }
