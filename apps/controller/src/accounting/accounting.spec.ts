@@ -81,7 +81,7 @@ describe('accountingFor', () => {
 
   it.each([
     ['waiting', { ...admitted('Queued') }],
-    ['without an admission', { ...admitted('Running'), status: { phase: 'Running' } } as Workload],
+    ['without an admission', { ...admitted('Running'), status: { phase: 'Running' } }],
     [
       'without a uid (not yet stored)',
       { ...admitted('Running'), metadata: { name: 'x', namespace: 'tenant-acme' } },
