@@ -79,9 +79,10 @@ describe('accountingFor', () => {
     expect(accountingFor(admitted('Failed', '2026-11-22T13:00:00Z'), ctx)!.untilMs).toBe(NOW);
   });
 
+  const noAdmission: Workload = { ...admitted('Running'), status: { phase: 'Running' } };
   it.each([
-    ['waiting', { ...admitted('Queued') }],
-    ['without an admission', { ...admitted('Running'), status: { phase: 'Running' } }],
+    ['waiting', admitted('Queued')],
+    ['without an admission', noAdmission],
     [
       'without a uid (not yet stored)',
       { ...admitted('Running'), metadata: { name: 'x', namespace: 'tenant-acme' } },
