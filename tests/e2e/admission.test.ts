@@ -6,7 +6,7 @@ import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { Job } from 'kubernetes-types/batch/v1';
 import type { Node, Pod, Service } from 'kubernetes-types/core/v1';
 import type { AcceleratorPool, Tenant, Workload } from '@kentaur/api';
-import { controllerConfig, startController, type RunningController } from '@kentaur/controller';
+import type { RunningController } from '@kentaur/controller';
 import {
   AcceleratorPools,
   Deployments,
@@ -21,7 +21,8 @@ import {
   Workloads,
 } from '@kentaur/k8s-runtime';
 import { makeWorkload } from '@kentaur/testing';
-import { createTestNamespace, deleteTestNamespace, testClient, testKubeconfig } from '../support/cluster';
+import { createTestNamespace, deleteTestNamespace, testClient } from '../support/cluster';
+import { startTestController } from '../support/controller';
 import { installCrds } from '../support/crds';
 import { createTenant } from '../support/tenants';
 
@@ -36,18 +37,11 @@ describe('e2e: admission across vendors', () => {
     await installCrds(client);
     const system = await createTestNamespace(client, 'kentaur-system');
     namespaces.push(system);
-    controller = await startController(
-      controllerConfig({
-        kubeconfig: testKubeconfig(),
-        namespace: system,
-        healthPort: 0,
-        identity: 'e2e',
-        sandbox: true,
-        poolResyncDelayMs: 100,
-        schedulingIntervalMs: 200,
-        startTimeoutMs: 10_000,
-      }),
-    );
+    controller = await startTestController({
+      namespace: system,
+      identity: 'e2e',
+      startTimeoutMs: 10_000,
+    });
     // Pools discovered, and nothing left running from other test files.
     for (const pool of ['dk-1-nvidia-h100', 'dk-1-amd-mi300x']) {
       await waitFor(

@@ -3,9 +3,10 @@
 // matrix: another tenant's token can neither read, list, watch nor change a tenant's workloads,
 // nor learn that they exist.
 import type { Tenant, Workload } from '@kentaur/api';
-import { controllerConfig, startController, type RunningController } from '@kentaur/controller';
+import type { RunningController } from '@kentaur/controller';
 import { type KubeClient, Tenants, waitFor, Workloads } from '@kentaur/k8s-runtime';
-import { createTestNamespace, deleteTestNamespace, testClient, testKubeconfig } from '../support/cluster';
+import { createTestNamespace, deleteTestNamespace, testClient } from '../support/cluster';
+import { startTestController } from '../support/controller';
 import { installCrds } from '../support/crds';
 import { aSpec, gql, startTestGateway, SUBMIT, wsClient, type TestGateway } from '../support/gateway';
 import { createTenant } from '../support/tenants';
@@ -26,19 +27,12 @@ describe('e2e: the gateway', () => {
     await installCrds(client);
     const system = await createTestNamespace(client, 'kentaur-system');
     namespaces.push(system);
-    controller = await startController(
-      controllerConfig({
-        kubeconfig: testKubeconfig(),
-        namespace: system,
-        healthPort: 0,
-        identity: 'e2e-gateway',
-        sandbox: true,
-        poolResyncDelayMs: 100,
-        schedulingIntervalMs: 200,
-        startTimeoutMs: 20_000,
-        accountingIntervalMs: 1000,
-      }),
-    );
+    controller = await startTestController({
+      namespace: system,
+      identity: 'e2e-gateway',
+      startTimeoutMs: 20_000,
+      accountingIntervalMs: 1000,
+    });
     gw = await startTestGateway({ namespace: system });
     url = gw.gateway.url;
     // One MI300X replica of 8 devices is 10.48 CU: a limit of 11 CU lets acme run one at a time.

@@ -3,9 +3,10 @@
 // in deploy/grafana must return data, and every alerting rule of deploy/prometheus must load and
 // evaluate without error. Prometheus comes from deploy/prometheus/install.sh.
 import type { AcceleratorPool } from '@kentaur/api';
-import { controllerConfig, startController, type RunningController } from '@kentaur/controller';
+import type { RunningController } from '@kentaur/controller';
 import { AcceleratorPools, type KubeClient, Tenants, waitFor } from '@kentaur/k8s-runtime';
-import { createTestNamespace, deleteTestNamespace, testClient, testKubeconfig } from '../support/cluster';
+import { createTestNamespace, deleteTestNamespace, testClient } from '../support/cluster';
+import { startTestController } from '../support/controller';
 import { installCrds } from '../support/crds';
 import { aSpec, gql, startTestGateway, SUBMIT, type TestGateway } from '../support/gateway';
 import {
@@ -58,19 +59,12 @@ describe('e2e: observability (Prometheus, dashboards, alerts)', () => {
     await installCrds(client);
     const system = await createTestNamespace(client, 'kentaur-system');
     namespaces.push(system);
-    controller = await startController(
-      controllerConfig({
-        kubeconfig: testKubeconfig(),
-        namespace: system,
-        healthPort: 0,
-        identity: 'e2e-observability',
-        sandbox: true,
-        poolResyncDelayMs: 100,
-        schedulingIntervalMs: 200,
-        startTimeoutMs: 20_000,
-        accountingIntervalMs: 1000,
-      }),
-    );
+    controller = await startTestController({
+      namespace: system,
+      identity: 'e2e-observability',
+      startTimeoutMs: 20_000,
+      accountingIntervalMs: 1000,
+    });
     gw = await startTestGateway({ namespace: system });
     url = gw.gateway.url;
     // Scraping from the start, so the rates over the last minute see the workloads' whole run.

@@ -1,5 +1,6 @@
 import type { AcceleratorPool, Site, Workload } from '@kentaur/api';
 import { DEFAULT_UTILISATION_FACTOR, quote } from '@kentaur/core';
+import type { UsageTotals } from '@kentaur/ledger';
 
 /**
  * Usage derived from Workload status: each admission is an interval from admittedAt to the time the
@@ -97,13 +98,7 @@ export function hoursWithin(
   return Math.max(0, Math.min(i.endMs, toMs) - Math.max(i.startMs, fromMs)) / 3_600_000;
 }
 
-export interface UsageTotals {
-  deviceHours: number;
-  computeUnitHours: number;
-  energyKWh: number;
-  co2eKg: number;
-  costEUR: number;
-}
+export type { UsageTotals } from '@kentaur/ledger';
 
 export const zeroTotals = (): UsageTotals => ({
   deviceHours: 0,

@@ -1,20 +1,8 @@
-import { addInterval, hoursWithin, zeroTotals, type UsageInterval, type UsageTotals } from './intervals';
+import type { UsageDimension, UsageRow, UsageRowKey } from '@kentaur/ledger';
+import { addInterval, hoursWithin, zeroTotals, type UsageInterval } from './intervals';
 
-export type UsageDimension = 'vendor' | 'site' | 'model' | 'pool' | 'day' | 'priorityClass' | 'tenant';
-
-export interface UsageRowKey {
-  vendor?: string;
-  site?: string;
-  model?: string;
-  pool?: string;
-  day?: string;
-  priorityClass?: string;
-  tenant?: string;
-}
-
-export interface UsageRow extends UsageTotals {
-  key: UsageRowKey;
-}
+/** The report's shape is the ledger's, so both sources answer `usage` alike. */
+export type { UsageDimension, UsageRow, UsageRowKey } from '@kentaur/ledger';
 
 const DAY_MS = 86_400_000;
 
