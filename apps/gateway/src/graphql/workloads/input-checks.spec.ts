@@ -109,6 +109,8 @@ describe('inputProblems', () => {
     { name: 'a NUL', key: 'a\u0000', ok: false },
     { name: 'DEL', key: 'a\u007f', ok: false },
     { name: 'a C1 control', key: 'a\u0085', ok: false },
+    { name: 'a right-to-left override (format character)', key: 'a\u202eb', ok: false },
+    { name: 'a zero-width space (format character)', key: 'a\u200bb', ok: false },
   ])('idempotencyKey: $name', ({ key, ok }) => {
     const problems = inputProblems(input({ idempotencyKey: key as string | undefined }), production);
     expect(fieldsOf(problems)).toEqual(ok ? [] : ['input.idempotencyKey']);

@@ -72,7 +72,7 @@ export function inputProblems(
   if (
     key !== undefined &&
     key !== null &&
-    (key.length === 0 || key.length > MAX_KEY_LENGTH || /\p{Cc}/u.test(key))
+    (key.length === 0 || key.length > MAX_KEY_LENGTH || /[\p{Cc}\p{Cf}]/u.test(key))
   )
     problems.push({
       field: 'input.idempotencyKey',
