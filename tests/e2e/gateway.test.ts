@@ -33,7 +33,8 @@ describe('e2e: the gateway', () => {
       startTimeoutMs: 20_000,
       accountingIntervalMs: 1000,
     });
-    gw = await startTestGateway({ namespace: system });
+    // The gateway reads the controller's ledger, as in `kentaur up`.
+    gw = await startTestGateway({ namespace: system, ledger: controller.ledger });
     url = gw.gateway.url;
     // One MI300X replica of 8 devices is 10.48 CU: a limit of 11 CU lets acme run one at a time.
     acme = await createTenant(client, { name: 'acme', quota: { guaranteedCU: 11, limitCU: 11 } });
@@ -384,5 +385,40 @@ describe('e2e: the gateway', () => {
       const t = await client.get<Tenant>(Tenants, acme);
       return Math.abs((t.status?.monthSpentEUR ?? 0) - spent) < 1e-3 ? t : undefined;
     });
+  });
+
+  it('publishes transparency figures from the ledger, without a token and without names', async () => {
+    const now = Date.now();
+    const month = {
+      fromMs: Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), 1),
+      toMs: now + 60_000,
+    };
+    const ledgerDeviceHours = async () =>
+      (await controller.ledger.usage({ ...month, groupBy: [] }))[0]?.deviceHours ?? 0;
+    // Work is still running and accounted every second: the report lies between two readings.
+    const before = await ledgerDeviceHours();
+    const res = await fetch(`${url}/transparency.json?period=month`);
+    const after = await ledgerDeviceHours();
+    expect(res.status).toBe(200);
+    const report = (await res.json()) as {
+      energyKWh: number;
+      deviceHours: number;
+      facilityOverheadKWh: number;
+      tiers: { tier: string; deviceHours: number; share: number }[];
+      vendors: { vendor: string; deviceHours: number }[];
+    };
+    expect(report.deviceHours).toBeGreaterThanOrEqual(before - 1e-9);
+    expect(report.deviceHours).toBeLessThanOrEqual(after + 1e-9);
+    expect(report.energyKWh).toBeGreaterThan(0);
+    // PUE 1.2 (the default): a sixth of the facility energy is overhead.
+    expect(report.facilityOverheadKWh).toBeCloseTo(report.energyKWh * (1 - 1 / 1.2), 6);
+    expect(report.tiers.find((t) => t.tier === 'sme')?.deviceHours).toBeGreaterThan(0);
+    expect(JSON.stringify(report)).not.toMatch(new RegExp(`${acme}|${other}|w-[0-9a-f]{12}`));
+    const q = await gql<{ transparency: { deviceHours: number } }>(
+      url,
+      undefined,
+      '{ transparency(period: MONTH) { deviceHours } }',
+    );
+    expect(q.data?.transparency.deviceHours).toBeCloseTo(report.deviceHours, 3);
   });
 });

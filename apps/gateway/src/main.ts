@@ -109,13 +109,14 @@ export async function startGateway(given: GatewayConfig): Promise<RunningGateway
   fastify.get('/healthz', (_req, reply) => reply.send({ status: 'ok' }));
   fastify.get('/readyz', (_req, reply) => reply.code(ready() ? 200 : 503).send({ ready: ready() }));
   const transparency = app.get(TransparencyResolver);
-  fastify.get('/transparency.json', (req, reply) => {
+  fastify.get('/transparency.json', async (req, reply) => {
     const q = req.query as { period?: string; at?: string };
     try {
-      return reply.send(transparency.report(q.period === 'month' ? 'month' : 'day', q.at));
+      return reply.send(await transparency.report(q.period === 'month' ? 'month' : 'day', q.at));
     } catch (e) {
-      const message = e instanceof GatewayError ? e.message : 'internal error';
-      return reply.code(e instanceof GatewayError ? 400 : 500).send({ error: message });
+      if (e instanceof GatewayError) return reply.code(400).send({ error: e.message });
+      fastify.log.error({ err: e }, 'transparency report failed');
+      return reply.code(500).send({ error: 'internal error' });
     }
   });
   deps.state.start();

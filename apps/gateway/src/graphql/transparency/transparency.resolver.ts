@@ -6,7 +6,12 @@ import { GatewayError } from '../../errors';
 import { GatewayState } from '../../kube/gateway-state';
 import { intervalContext } from '../usage/interval-context';
 import { intervalsOf } from '../usage/intervals';
-import { transparencyReport, type TransparencyReport } from './transparency';
+import {
+  periodBounds,
+  transparencyFromSlices,
+  transparencyReport,
+  type TransparencyReport,
+} from './transparency';
 
 export enum TransparencyPeriod {
   DAY = 'day',
@@ -58,7 +63,8 @@ export class TransparencyResolver {
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
-  report(period: 'day' | 'month', at?: string): TransparencyReport {
+  /** From the usage ledger when the gateway has one, else from Workload status. */
+  async report(period: 'day' | 'month', at?: string): Promise<TransparencyReport> {
     const now = Date.now();
     const atMs = at === undefined ? now : Date.parse(at);
     if (!Number.isFinite(atMs))
@@ -66,15 +72,33 @@ export class TransparencyResolver {
         field: 'at',
       });
     const workloads = this.state.workloads.list();
-    return transparencyReport({
-      period,
-      atMs,
-      nowMs: now,
-      intervals: intervalsOf(workloads, intervalContext(this.state, this.config, now)),
-      pools: this.state.pools.list(),
-      tenants: this.state.tenants.list(),
-      workloads,
+    const pools = this.state.pools.list();
+    if (!this.config.ledger)
+      return transparencyReport({
+        period,
+        atMs,
+        nowMs: now,
+        intervals: intervalsOf(workloads, intervalContext(this.state, this.config, now)),
+        pools,
+        tenants: this.state.tenants.list(),
+        workloads,
+      });
+    const { fromMs, toMs } = periodBounds(period, atMs);
+    const rows = await this.config.ledger.usage({ fromMs, toMs, groupBy: ['site', 'vendor', 'tenant'] });
+    const sites = new Map(this.state.sites.list().map((x) => [x.metadata.name!, x.spec]));
+    const slices = rows.map((r) => {
+      const site = sites.get(r.key.site ?? '');
+      return {
+        tier: this.state.tenant(r.key.tenant ?? '')?.spec.tier ?? 'unknown',
+        vendor: r.key.vendor ?? 'unknown',
+        deviceHours: r.deviceHours,
+        energyKWh: r.energyKWh,
+        co2eKg: r.co2eKg,
+        pue: site?.pue ?? this.config.snapshotDefaults.pue,
+        heatReuseFraction: site?.heatReuseFraction ?? 0,
+      };
     });
+    return transparencyFromSlices({ period, fromMs, toMs, nowMs: now, slices, pools, workloads });
   }
 
   @Public()
@@ -85,7 +109,7 @@ export class TransparencyResolver {
     @Args('period', { type: () => TransparencyPeriod, defaultValue: TransparencyPeriod.DAY })
     period: TransparencyPeriod,
     @Args('at', { nullable: true, description: 'A time inside the period; default now.' }) at?: string,
-  ): Transparency {
+  ): Promise<Transparency> {
     return this.report(period, at);
   }
 }

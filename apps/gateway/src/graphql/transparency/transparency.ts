@@ -1,5 +1,6 @@
 import type { AcceleratorPool, Tenant, Workload } from '@kentaur/api';
-import { addInterval, hoursWithin, zeroTotals, type UsageInterval } from '../usage/intervals';
+import { herfindahl } from '@kentaur/core';
+import { hoursWithin, type UsageInterval } from '../usage/intervals';
 
 /**
  * The public figures: energy, CO2e, facility overhead, heat reused, utilisation and shares by vendor,
@@ -43,17 +44,42 @@ export function periodBounds(period: 'day' | 'month', atMs: number): { fromMs: n
 
 const share = (part: number, whole: number) => (whole > 0 ? part / whole : 0);
 
-function byTier(
+/**
+ * Usage inside the period (already clipped to it), whatever its source: intervals derived from
+ * Workload status, or the usage ledger's rows.
+ */
+export interface UsageSlice {
+  tier: string;
+  vendor: string;
+  deviceHours: number;
+  /** Facility energy (PUE included). */
+  energyKWh: number;
+  co2eKg: number;
+  pue: number;
+  heatReuseFraction: number;
+}
+
+export function slicesFromIntervals(
   intervals: readonly UsageInterval[],
-  tierOf: (ns: string) => string,
-  fromMs: number,
-  toMs: number,
-) {
+  o: { tierOf: (ns: string) => string; fromMs: number; toMs: number },
+): UsageSlice[] {
+  return intervals.map((i) => {
+    const hours = hoursWithin(i, o.fromMs, o.toMs);
+    return {
+      tier: o.tierOf(i.namespace),
+      vendor: i.vendor,
+      deviceHours: i.devices * hours,
+      energyKWh: i.kWhPerHour * hours,
+      co2eKg: i.co2eKgPerHour * hours,
+      pue: i.pue,
+      heatReuseFraction: i.heatReuseFraction,
+    };
+  });
+}
+
+function byTier(slices: readonly UsageSlice[]) {
   const hours = new Map<string, number>();
-  for (const i of intervals) {
-    const tier = tierOf(i.namespace);
-    hours.set(tier, (hours.get(tier) ?? 0) + i.devices * hoursWithin(i, fromMs, toMs));
-  }
+  for (const x of slices) hours.set(x.tier, (hours.get(x.tier) ?? 0) + x.deviceHours);
   const total = [...hours.values()].reduce((a, b) => a + b, 0);
   return [...hours.entries()]
     .map(([tier, deviceHours]) => ({ tier, deviceHours, share: share(deviceHours, total) }))
@@ -61,7 +87,7 @@ function byTier(
 }
 
 function byVendor(
-  intervals: readonly UsageInterval[],
+  slices: readonly UsageSlice[],
   pools: readonly AcceleratorPool[],
   o: { fromMs: number; toMs: number; nowMs: number },
 ) {
@@ -72,7 +98,7 @@ function byVendor(
     r.devices += p.status?.devices?.allocatable ?? 0;
     r.allocated += p.status?.devices?.allocated ?? 0;
   }
-  for (const i of intervals) row(i.vendor).deviceHours += i.devices * hoursWithin(i, o.fromMs, o.toMs);
+  for (const x of slices) row(x.vendor).deviceHours += x.deviceHours;
   const elapsedHours = Math.max(0, Math.min(o.nowMs, o.toMs) - o.fromMs) / 3_600_000;
   const allocated = [...rows.values()].reduce((a, r) => a + r.allocated, 0);
   return [...rows.entries()]
@@ -85,6 +111,36 @@ function byVendor(
     .sort((a, b) => a.vendor.localeCompare(b.vendor));
 }
 
+/** The report from usage slices of the period and the factory's state now (pools, running work). */
+export function transparencyFromSlices(o: {
+  period: 'day' | 'month';
+  fromMs: number;
+  toMs: number;
+  nowMs: number;
+  slices: readonly UsageSlice[];
+  pools: readonly AcceleratorPool[];
+  workloads: readonly Workload[];
+}): TransparencyReport {
+  const sum = (f: (x: UsageSlice) => number) => o.slices.reduce((a, x) => a + f(x), 0);
+  const vendors = byVendor(o.slices, o.pools, o);
+  const running = o.workloads.filter((w) => ['Admitted', 'Running'].includes(w.status?.phase ?? ''));
+  return {
+    period: o.period,
+    from: new Date(o.fromMs).toISOString(),
+    to: new Date(o.toMs).toISOString(),
+    energyKWh: sum((x) => x.energyKWh),
+    co2eKg: sum((x) => x.co2eKg),
+    facilityOverheadKWh: sum((x) => x.energyKWh * (1 - 1 / x.pue)),
+    heatReusedKWh: sum((x) => x.energyKWh * x.heatReuseFraction),
+    deviceHours: sum((x) => x.deviceHours),
+    vendors,
+    tiers: byTier(o.slices),
+    vendorConcentration: herfindahl(vendors.map((v) => v.allocated)),
+    portableShare: share(running.filter((w) => w.status?.portable).length, running.length),
+  };
+}
+
+/** The report from intervals derived from Workload status (no ledger). */
 export function transparencyReport(o: {
   period: 'day' | 'month';
   atMs: number;
@@ -97,29 +153,10 @@ export function transparencyReport(o: {
   const { fromMs, toMs } = periodBounds(o.period, o.atMs);
   const tierOfNs = new Map<string, string>();
   for (const t of o.tenants) for (const ns of t.spec.namespaces) tierOfNs.set(ns, t.spec.tier);
-  const totals = zeroTotals();
-  let overhead = 0;
-  let heat = 0;
-  for (const i of o.intervals) {
-    const hours = hoursWithin(i, fromMs, toMs);
-    addInterval(totals, i, hours);
-    overhead += i.kWhPerHour * hours * (1 - 1 / i.pue);
-    heat += i.kWhPerHour * hours * i.heatReuseFraction;
-  }
-  const vendors = byVendor(o.intervals, o.pools, { fromMs, toMs, nowMs: o.nowMs });
-  const running = o.workloads.filter((w) => ['Admitted', 'Running'].includes(w.status?.phase ?? ''));
-  return {
-    period: o.period,
-    from: new Date(fromMs).toISOString(),
-    to: new Date(toMs).toISOString(),
-    energyKWh: totals.energyKWh,
-    co2eKg: totals.co2eKg,
-    facilityOverheadKWh: overhead,
-    heatReusedKWh: heat,
-    deviceHours: totals.deviceHours,
-    vendors,
-    tiers: byTier(o.intervals, (ns) => tierOfNs.get(ns) ?? 'unknown', fromMs, toMs),
-    vendorConcentration: vendors.reduce((a, v) => a + v.share * v.share, 0),
-    portableShare: share(running.filter((w) => w.status?.portable).length, running.length),
-  };
+  const slices = slicesFromIntervals(o.intervals, {
+    tierOf: (ns) => tierOfNs.get(ns) ?? 'unknown',
+    fromMs,
+    toMs,
+  });
+  return transparencyFromSlices({ ...o, fromMs, toMs, slices });
 }
