@@ -24,9 +24,11 @@ import {
   waitFor,
   Workloads,
 } from '@kentaur/k8s-runtime';
+import { openLedger, type Ledger } from '@kentaur/ledger';
 import { makeWorkload } from '@kentaur/testing';
 import { createTestNamespace, deleteTestNamespace, testClient, testKubeconfig } from '../support/cluster';
 import { installCrds } from '../support/crds';
+import { startPostgres, type PostgresServer } from '../support/postgres';
 import { createTenant } from '../support/tenants';
 
 const ROOT = resolve(__dirname, '../..');
@@ -36,6 +38,10 @@ const VENDORS = ['amd', 'nvidia', 'intel'];
 const WORKLOAD_LABEL = 'kentaur.io/workload';
 const TERMINAL = new Set(['Succeeded', 'Failed', 'Cancelled']);
 const LOG_DIR = join(tmpdir(), `kentaur-controller-ha-${process.pid}`);
+/** The PostgreSQL ledger every controller process of this file shares. */
+let postgres: PostgresServer | undefined;
+let ledgerUrl = '';
+let ledger: Ledger | undefined;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -82,12 +88,15 @@ async function startControllerProcess(
     '--health-port',
     '0',
     '--sandbox',
+    '--accounting-interval',
+    '1',
     ...extraArgs,
   ];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+    // Every replica of this file shares one PostgreSQL ledger, as replicas in production do.
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', KENTAUR_LEDGER_URL: ledgerUrl },
   });
   live.add(child);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
@@ -286,6 +295,9 @@ describe('e2e: controller high availability (separate processes, SIGKILL)', () =
   beforeAll(async () => {
     client = testClient();
     await installCrds(client);
+    postgres = await startPostgres();
+    ledgerUrl = await postgres.createDatabase();
+    ledger = await openLedger({ url: ledgerUrl });
   });
   afterEach(async () => {
     // Never leave a controller running, whatever the outcome of the test.
@@ -298,9 +310,11 @@ describe('e2e: controller high availability (separate processes, SIGKILL)', () =
     namespaces = [];
     tenants = [];
   });
-  afterAll(() => {
+  afterAll(async () => {
     for (const child of live) child.kill('SIGKILL');
     client?.close();
+    await ledger?.close();
+    await postgres?.stop();
   });
 
   async function tenant(
@@ -426,6 +440,30 @@ describe('e2e: controller high availability (separate processes, SIGKILL)', () =
   }
 
   /**
+   * The ledger the replicas shared counts each workload's admission exactly once: its intervals
+   * tile [admittedAt, Finished) with no gap and no overlap, and add up to devices × that time —
+   * whichever replica wrote them, before or after a SIGKILL.
+   */
+  async function expectLedgerExactlyOnce(ns: string): Promise<void> {
+    for (const w of await listWorkloads(ns)) {
+      const admittedAt = Date.parse(w.status!.admission!.admittedAt);
+      const end = Date.parse(w.status!.conditions!.find((c) => c.type === 'Finished')!.lastTransitionTime);
+      const intervals = await waitFor(
+        `${w.metadata.name} accounted to its end`,
+        async () => {
+          const list = await ledger!.intervalsOf(w.metadata.uid!);
+          return list.at(-1)?.endMs === end ? list : undefined;
+        },
+        { timeoutMs: 30_000 },
+      );
+      expect(intervals[0]!.startMs).toBe(admittedAt);
+      for (let k = 1; k < intervals.length; k++) expect(intervals[k]!.startMs).toBe(intervals[k - 1]!.endMs);
+      const deviceHours = intervals.reduce((a, x) => a + x.deviceHours, 0);
+      expect(deviceHours).toBeCloseTo((w.spec.accelerators.count * (end - admittedAt)) / 3_600_000, 9);
+    }
+  }
+
+  /**
    * Exactly once, nothing lost: every workload Succeeded with attempts 1 (and never more), it has
    * one Job now (attempt 1), and only one Job and one pod were ever created for it; no node was
    * ever asked for more devices than it has.
@@ -501,6 +539,7 @@ describe('e2e: controller high availability (separate processes, SIGKILL)', () =
       ns,
       ws.map((w) => w.metadata.name!),
     );
+    await expectLedgerExactlyOnce(ns);
     expect([a.identity, b.identity]).toContain(holder);
     // Both replicas are still alive: the follower did not crash or exit.
     expect([a.child.exitCode, b.child.exitCode]).toEqual([null, null]);
@@ -539,6 +578,7 @@ describe('e2e: controller high availability (separate processes, SIGKILL)', () =
       ns,
       ws.map((w) => w.metadata.name!),
     );
+    await expectLedgerExactlyOnce(ns);
     expect(await holderOf(leaseNs)).toBe(survivor.identity);
     expect(survivor.child.exitCode).toBeNull();
   }, 180_000);
@@ -574,6 +614,7 @@ describe('e2e: controller high availability (separate processes, SIGKILL)', () =
       ns,
       ws.map((w) => w.metadata.name!),
     );
+    await expectLedgerExactlyOnce(ns);
     expect(fresh.child.exitCode).toBeNull();
   }, 180_000);
 
@@ -606,6 +647,7 @@ describe('e2e: controller high availability (separate processes, SIGKILL)', () =
       ns,
       ws.map((w) => w.metadata.name!),
     );
+    await expectLedgerExactlyOnce(ns);
     expect([a.child.exitCode, b.child.exitCode]).toEqual([null, null]);
   }, 200_000);
 });

@@ -18,6 +18,7 @@ export async function runController(argv: string[]): Promise<number> {
       namespace: { type: 'string' },
       'health-address': { type: 'string' },
       'health-port': { type: 'string' },
+      'accounting-interval': { type: 'string' },
       'default-site': { type: 'string' },
       'no-leader-election': { type: 'boolean' },
       identity: { type: 'string' },
@@ -35,6 +36,9 @@ export async function runController(argv: string[]): Promise<number> {
     ...(values.identity ? { identity: values.identity } : {}),
     sandbox: Boolean(values.sandbox),
     ledger: ledgerFrom(process.env),
+    ...(values['accounting-interval']
+      ? { accountingIntervalMs: Number(values['accounting-interval']) * 1000 }
+      : {}),
   });
   if (!config.ledger.url && !config.ledger.dataDir)
     process.stderr.write(

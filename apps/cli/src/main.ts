@@ -13,6 +13,7 @@ Usage:
   kentaur sandbox down                      stop every process the sandbox started
   kentaur sandbox status [--json]           health of the sandbox's components
   kentaur controller [--kubeconfig F] [--namespace NS] [--identity ID] [--health-port N] [--sandbox]
+                     [--accounting-interval SECONDS]
                                             run the controller (default: $KUBECONFIG, else in-cluster)
   kentaur gateway [--kubeconfig F] [--port N] [--host H] [--namespace NS] [--sandbox]
                   [--oidc-issuer URL --oidc-jwks-url URL --oidc-audience AUD]
