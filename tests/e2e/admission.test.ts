@@ -21,7 +21,7 @@ import {
   Workloads,
 } from '@kentaur/k8s-runtime';
 import { makeWorkload } from '@kentaur/testing';
-import { createTestNamespace, deleteTestNamespace, testClient } from '../support/cluster';
+import { createTestNamespace, deleteTestNamespacesAndWait, testClient } from '../support/cluster';
 import { startTestController } from '../support/controller';
 import { installCrds } from '../support/crds';
 import { createTenant } from '../support/tenants';
@@ -56,7 +56,7 @@ describe('e2e: admission across vendors', () => {
   });
   afterAll(async () => {
     await controller?.stop();
-    for (const ns of namespaces) await deleteTestNamespace(client, ns);
+    await deleteTestNamespacesAndWait(client, namespaces);
     for (const t of tenants) await client.delete(Tenants, t).catch(() => undefined);
     client.close();
   });

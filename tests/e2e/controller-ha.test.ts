@@ -26,7 +26,12 @@ import {
 } from '@kentaur/k8s-runtime';
 import { openLedger, type Ledger } from '@kentaur/ledger';
 import { makeWorkload } from '@kentaur/testing';
-import { createTestNamespace, deleteTestNamespace, testClient, testKubeconfig } from '../support/cluster';
+import {
+  createTestNamespace,
+  deleteTestNamespacesAndWait,
+  testClient,
+  testKubeconfig,
+} from '../support/cluster';
 import { installCrds } from '../support/crds';
 import { startPostgres, type PostgresServer } from '../support/postgres';
 import { createTenant } from '../support/tenants';
@@ -305,7 +310,7 @@ describe('e2e: controller high availability (separate processes, SIGKILL)', () =
     procs = [];
     await recorder?.stop();
     recorder = undefined;
-    for (const ns of namespaces) await deleteTestNamespace(client, ns);
+    await deleteTestNamespacesAndWait(client, namespaces);
     for (const t of tenants) await client.delete(Tenants, t).catch(() => undefined);
     namespaces = [];
     tenants = [];

@@ -5,7 +5,7 @@
 import type { Tenant, Workload } from '@kentaur/api';
 import type { RunningController } from '@kentaur/controller';
 import { type KubeClient, Tenants, waitFor, Workloads } from '@kentaur/k8s-runtime';
-import { createTestNamespace, deleteTestNamespace, testClient } from '../support/cluster';
+import { createTestNamespace, deleteTestNamespacesAndWait, testClient } from '../support/cluster';
 import { startTestController } from '../support/controller';
 import { installCrds } from '../support/crds';
 import { aSpec, gql, startTestGateway, SUBMIT, wsClient, type TestGateway } from '../support/gateway';
@@ -63,7 +63,7 @@ describe('e2e: the gateway', () => {
   afterAll(async () => {
     await gw?.stop();
     await controller?.stop();
-    for (const ns of namespaces) await deleteTestNamespace(client, ns);
+    await deleteTestNamespacesAndWait(client, namespaces);
     for (const t of [acme, other]) if (t) await client.delete(Tenants, t).catch(() => undefined);
     client.close();
   });

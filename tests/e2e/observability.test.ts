@@ -2,10 +2,10 @@
 // gateway while a tenant's workloads run through them, then every panel query of every dashboard
 // in deploy/grafana must return data, and every alerting rule of deploy/prometheus must load and
 // evaluate without error. Prometheus comes from deploy/prometheus/install.sh.
-import type { AcceleratorPool } from '@kentaur/api';
+import type { AcceleratorPool, Workload } from '@kentaur/api';
 import type { RunningController } from '@kentaur/controller';
-import { AcceleratorPools, type KubeClient, Tenants, waitFor } from '@kentaur/k8s-runtime';
-import { createTestNamespace, deleteTestNamespace, testClient } from '../support/cluster';
+import { AcceleratorPools, type KubeClient, Tenants, waitFor, Workloads } from '@kentaur/k8s-runtime';
+import { createTestNamespace, deleteTestNamespacesAndWait, testClient } from '../support/cluster';
 import { startTestController } from '../support/controller';
 import { installCrds } from '../support/crds';
 import { aSpec, gql, startTestGateway, SUBMIT, type TestGateway } from '../support/gateway';
@@ -95,13 +95,22 @@ describe('e2e: observability (Prometheus, dashboards, alerts)', () => {
       },
       { timeoutMs: 60_000 },
     );
+    // No other file's workload left waiting or holding devices: the counts below are this file's.
+    await waitFor(
+      'no workloads of earlier files left',
+      async () => {
+        const all = await client.list<Workload>(Workloads);
+        return all.items.every((w) => w.metadata.namespace === tenant) ? true : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
   });
 
   afterAll(async () => {
     await prom?.stop();
     await gw?.stop();
     await controller?.stop();
-    for (const ns of namespaces) await deleteTestNamespace(client, ns);
+    await deleteTestNamespacesAndWait(client, namespaces);
     if (tenant) await client.delete(Tenants, tenant).catch(() => undefined);
     client?.close();
   });

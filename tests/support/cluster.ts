@@ -35,3 +35,23 @@ export async function createTestNamespace(
 export async function deleteTestNamespace(client: KubeClient, name: string): Promise<void> {
   await client.delete(Namespaces, name).catch(() => undefined);
 }
+
+/**
+ * Deletes the namespaces of an e2e file and waits until the namespace controller has removed them
+ * (up to `timeoutMs`): the next file's controller must not find this file's workloads still pending
+ * and admit them into a namespace that is being terminated, holding devices the next file counts on.
+ */
+export async function deleteTestNamespacesAndWait(
+  client: KubeClient,
+  names: readonly string[],
+  timeoutMs = 60_000,
+): Promise<void> {
+  for (const name of names) await deleteTestNamespace(client, name);
+  const deadline = Date.now() + timeoutMs;
+  for (const name of names)
+    while (Date.now() < deadline) {
+      const ns = await client.get<Namespace>(Namespaces, name).catch(() => undefined);
+      if (!ns) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+}
