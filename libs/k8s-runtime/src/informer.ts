@@ -22,6 +22,12 @@ export interface InformerOptions {
   watchTimeoutSeconds?: number;
   /** Called on every restart with its cause, for logs and the informer-restarts metric. */
   onRestart?: (cause: unknown) => void;
+  /**
+   * Trims each object before it is cached and handed to handlers (as client-go's SetTransform):
+   * a cache of many objects keeps only the fields its readers use. Keep metadata.name, namespace
+   * and resourceVersion.
+   */
+  transform?: (obj: KubeObject) => KubeObject;
 }
 
 /** `namespace/name`, or `name` for cluster-scoped objects: the key of the cache and of work queues. */
@@ -131,7 +137,8 @@ export class Informer<T extends KubeObject> {
     const { client, type, namespace, labelSelector, fieldSelector } = this.o;
     const list = await client.listAll<T>(type, { namespace, labelSelector, fieldSelector });
     const seen = new Set<string>();
-    for (const obj of list.items) {
+    for (const item of list.items) {
+      const obj = this.trimmed(item);
       seen.add(objectKey(obj));
       this.upsert(obj);
     }
@@ -175,15 +182,19 @@ export class Informer<T extends KubeObject> {
       this.resourceVersion = rv ?? this.resourceVersion;
       return;
     }
+    const obj = this.trimmed(ev.object);
     if (ev.type === 'DELETED') {
-      const key = objectKey(ev.object);
-      const old = this.cache.get(key);
-      this.cache.delete(key);
-      for (const h of this.handlers) h.onDelete?.(old ?? ev.object);
+      this.cache.delete(objectKey(obj));
+      // The event carries the final state (a pod that left a field selector's set carries its end).
+      for (const h of this.handlers) h.onDelete?.(obj);
     } else {
-      this.upsert(ev.object);
+      this.upsert(obj);
     }
     this.resourceVersion = rv ?? this.resourceVersion;
+  }
+
+  private trimmed(obj: T): T {
+    return this.o.transform ? (this.o.transform(obj) as T) : obj;
   }
 
   private upsert(obj: T): void {

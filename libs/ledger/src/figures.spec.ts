@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { intervalFigures, splitAtMonths, utcMonth, type UsageRates } from './figures';
+import { intervalFigures, runDeviceHours, splitAtMonths, utcMonth, type UsageRates } from './figures';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 0, 31, 20);
@@ -43,6 +43,87 @@ describe('intervalFigures', () => {
         expect(x.costEUR + y.costEUR).toBeCloseTo(whole.costEUR, 6);
         expect(x.energyKWh + y.energyKWh).toBeCloseTo(whole.energyKWh, 6);
       }),
+    );
+  });
+});
+
+describe('metered intervals (pod runs)', () => {
+  const SEC = 1000;
+  // Two pods of 4 devices (an admission of 8, 10.48 CU): one ran 0–60 s, the other 10 s–still running.
+  const runs = [
+    { devices: 4, startMs: T0, endMs: T0 + 60 * SEC },
+    { devices: 4, startMs: T0 + 10 * SEC },
+  ];
+
+  it('counts only the device-time the runs overlap the interval; an open run lasts to its end', () => {
+    expect(runDeviceHours(runs, T0, T0 + 120 * SEC) * 3600).toBeCloseTo(4 * 60 + 4 * 110, 9);
+    expect(runDeviceHours(runs, T0 + 30 * SEC, T0 + 40 * SEC) * 3600).toBeCloseTo(4 * 10 + 4 * 10, 9);
+    expect(runDeviceHours(runs, T0 - 100 * SEC, T0) * 3600).toBe(0);
+    expect(runDeviceHours([], T0, T0 + HOUR)).toBe(0);
+  });
+
+  it('scales every figure with the share of the admission the pods used', () => {
+    const reserved = intervalFigures({
+      rates,
+      devices: 8,
+      computeUnits: 10.48,
+      startMs: T0,
+      endMs: T0 + 120 * SEC,
+    });
+    const metered = intervalFigures({
+      rates,
+      devices: 8,
+      computeUnits: 10.48,
+      startMs: T0,
+      endMs: T0 + 120 * SEC,
+      runs,
+    });
+    const share = (4 * 60 + 4 * 110) / (8 * 120);
+    expect(metered.deviceHours).toBeCloseTo((4 * 60 + 4 * 110) / 3600, 12);
+    for (const k of ['computeUnitHours', 'energyKWh', 'co2eKg', 'costEUR'] as const)
+      expect(metered[k]).toBeCloseTo(reserved[k] * share, 12);
+  });
+
+  it('no pod running yet counts nothing', () => {
+    const f = intervalFigures({
+      rates,
+      devices: 8,
+      computeUnits: 8,
+      startMs: T0,
+      endMs: T0 + HOUR,
+      runs: [],
+    });
+    expect(Object.values(f)).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it("tiling: the runs' device-time is the sum over any cut of the time line", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            devices: fc.integer({ min: 0, max: 8 }),
+            start: fc.integer({ min: 0, max: 3600 }),
+            length: fc.option(fc.integer({ min: 0, max: 3600 }), { nil: undefined }),
+          }),
+          { maxLength: 8 },
+        ),
+        fc.uniqueArray(fc.integer({ min: 1, max: 7199 }), { maxLength: 6 }),
+        (rs, cuts) => {
+          const end = T0 + 7200 * SEC;
+          const asRuns = rs.map((r) => ({
+            devices: r.devices,
+            startMs: T0 + r.start * SEC,
+            endMs: r.length === undefined ? undefined : T0 + (r.start + r.length) * SEC,
+          }));
+          const bounds = [T0, ...cuts.sort((a, b) => a - b).map((c) => T0 + c * SEC), end];
+          const pieces = bounds.slice(1).map((e, i) => runDeviceHours(asRuns, bounds[i]!, e));
+          const whole = asRuns.reduce(
+            (n, r) => n + (r.devices * (Math.min(end, r.endMs ?? end) - r.startMs)) / HOUR,
+            0,
+          );
+          expect(pieces.reduce((a, b) => a + b, 0)).toBeCloseTo(whole, 9);
+        },
+      ),
     );
   });
 });

@@ -20,25 +20,56 @@ export interface UsageTotals {
   costEUR: number;
 }
 
+/**
+ * When a set of devices ran: one pod's devices from its start to its end (undefined: still running).
+ * Kubernetes stamps pod times to the second, so these are whole seconds.
+ */
+export interface DeviceRun {
+  readonly devices: number;
+  readonly startMs: EpochMs;
+  readonly endMs?: EpochMs;
+}
+
 export interface IntervalFiguresInput {
   readonly rates: UsageRates;
   readonly devices: number;
   readonly computeUnits: number;
   readonly startMs: EpochMs;
   readonly endMs: EpochMs;
+  /**
+   * The pods' runs: the interval counts only the device-time they overlap it (a run without an end
+   * lasts to the interval's end). Absent: all the admission's devices count for the whole interval.
+   */
+  readonly runs?: readonly DeviceRun[];
 }
 
 const HOUR_MS = 3_600_000;
 
-/** Each figure is its rate × the interval's hours (zero for an empty or inverted interval). */
+/** Device-hours of `runs` inside [startMs, endMs). */
+export function runDeviceHours(runs: readonly DeviceRun[], startMs: EpochMs, endMs: EpochMs): number {
+  let ms = 0;
+  for (const r of runs) {
+    const overlap = Math.min(endMs, r.endMs ?? endMs) - Math.max(startMs, r.startMs);
+    if (overlap > 0) ms += r.devices * overlap;
+  }
+  return ms / HOUR_MS;
+}
+
+/**
+ * Each figure is its rate × the interval's hours (zero for an empty or inverted interval). With
+ * runs, the figures scale with the share of the admission's device-hours that pods really used.
+ */
 export function intervalFigures(i: IntervalFiguresInput): UsageTotals {
   const hours = Math.max(0, i.endMs - i.startMs) / HOUR_MS;
+  const deviceHours = i.runs ? runDeviceHours(i.runs, i.startMs, i.endMs) : i.devices * hours;
+  // Hours of the whole admission (all its devices) that the device-hours amount to.
+  const admissionHours = i.runs ? (i.devices > 0 ? deviceHours / i.devices : 0) : hours;
   return {
-    deviceHours: i.devices * hours,
-    computeUnitHours: i.computeUnits * hours,
-    energyKWh: i.rates.kWhPerHour * hours,
-    co2eKg: i.rates.co2eKgPerHour * hours,
-    costEUR: i.rates.eurPerHour * hours,
+    deviceHours,
+    computeUnitHours: i.computeUnits * admissionHours,
+    energyKWh: i.rates.kWhPerHour * admissionHours,
+    co2eKg: i.rates.co2eKgPerHour * admissionHours,
+    costEUR: i.rates.eurPerHour * admissionHours,
   };
 }
 

@@ -1,7 +1,9 @@
 export {
   intervalFigures,
+  runDeviceHours,
   splitAtMonths,
   utcMonth,
+  type DeviceRun,
   type IntervalFiguresInput,
   type UsageRates,
   type UsageTotals,

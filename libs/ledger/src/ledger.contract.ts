@@ -111,6 +111,7 @@ export function describeLedgerContract(name: string, backend: LedgerBackend): vo
     describe('migrations', () => migrationCases(h));
     describe('account', () => {
       accountingCases(h);
+      meteredCases(h);
       failureCases(h);
     });
     describe('records and reports', () => {
@@ -174,6 +175,53 @@ function migrationCases(h: Harness): void {
       const { rows } = await dbs[0]!.query('SELECT name FROM ledger_migrations');
       expect(rows).toHaveLength(MIGRATIONS.length);
     }
+  });
+}
+
+/** Usage metered from the pods' runs (the controller's default). */
+function meteredCases(h: Harness): void {
+  it("metered: intervals still tile the admission, and count only the pods' device-time in each", async () => {
+    const l = await h.ledger();
+    // Pod 1 (4 devices) ran 0–40 min; pod 2 (4 devices) started at 5 min and ran to the end (60 min).
+    const p1 = { devices: 4, startMs: T0, endMs: T0 + 40 * MIN };
+    const running2 = { devices: 4, startMs: T0 + 5 * MIN };
+    await l.account(accounting({ untilMs: T0 + 20 * MIN, runs: [{ devices: 4, startMs: T0 }, running2] }));
+    await l.account(
+      accounting({ untilMs: T0 + 60 * MIN, runs: [p1, { ...running2, endMs: T0 + 60 * MIN }] }),
+    );
+    const intervals = await l.intervalsOf('uid-a');
+    expect(intervals.map((i) => [i.startMs - T0, i.endMs - T0])).toEqual([
+      [0, 20 * MIN],
+      [20 * MIN, 60 * MIN],
+    ]);
+    expectNear(intervals[0]!.deviceHours, (4 * 20 + 4 * 15) / 60);
+    expectNear(intervals[1]!.deviceHours, (4 * 20 + 4 * 40) / 60);
+    const total = await l.usageOf('uid-a');
+    const deviceHours = (4 * 40 + 4 * 55) / 60;
+    expectNear(total.deviceHours, deviceHours);
+    expectNear(total.costEUR, (24 * deviceHours) / 8);
+    expectNear(total.energyKWh, (5.12 * deviceHours) / 8);
+  });
+
+  it('records where the energy came from: measured, or catalog by default', async () => {
+    const l = await h.ledger();
+    await l.account(accounting({ untilMs: T0 + MIN }));
+    await l.account(accounting({ untilMs: T0 + 2 * MIN, energySource: 'measured' }));
+    expect((await l.intervalsOf('uid-a')).map((i) => i.energySource)).toEqual(['catalog', 'measured']);
+    await expect(
+      l.account(accounting({ untilMs: T0 + 3 * MIN, energySource: 'guessed' as never })),
+    ).rejects.toThrow(/energySource guessed is not measured or catalog/);
+  });
+
+  it('refuses a run with more devices than the admission, or ending before it starts', async () => {
+    const l = await h.ledger();
+    await expect(
+      l.account(accounting({ untilMs: T0 + MIN, runs: [{ devices: 9, startMs: T0 }] })),
+    ).rejects.toThrow(/runs\[0\] devices 9 is not an integer between 0 and the admission's 8/);
+    await expect(
+      l.account(accounting({ untilMs: T0 + MIN, runs: [{ devices: 1, startMs: T0 + MIN, endMs: T0 }] })),
+    ).rejects.toThrow(/runs\[0\] endMs .* is before startMs/);
+    expect(await l.intervalsOf('uid-a')).toEqual([]);
   });
 }
 

@@ -1,5 +1,5 @@
 import type { EpochMs } from '@kentaur/core';
-import { intervalFigures, splitAtMonths, utcMonth, type UsageTotals } from './figures';
+import { intervalFigures, splitAtMonths, utcMonth, type DeviceRun, type UsageTotals } from './figures';
 import type { SqlClient, SqlExecutor } from './sql-client';
 import type {
   Accounting,
@@ -29,13 +29,14 @@ const ADVANCE_CURSOR = `UPDATE usage_cursor SET accounted_until = $3::timestampt
   WHERE workload_uid = $1 AND attempt = $2`;
 const INSERT_INTERVAL = `INSERT INTO usage_interval (
   workload_uid, attempt, start_at, end_at, tenant, namespace, workload, site, pool, vendor, model, tier,
-  priority_class, devices, compute_units, device_hours, cu_hours, energy_kwh, co2e_kg, cost_eur
+  priority_class, devices, compute_units, device_hours, cu_hours, energy_kwh, co2e_kg, cost_eur, energy_source
 ) VALUES ($1, $2, $3::timestamptz, $4::timestamptz, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-  $17, $18, $19, $20)`;
+  $17, $18, $19, $20, $21)`;
 const SELECT_INTERVALS = `SELECT workload_uid AS "uid", attempt, ${epochMs('start_at')} AS "startMs",
   ${epochMs('end_at')} AS "endMs", tenant, namespace, workload AS "name", site, pool, vendor, model, tier,
   priority_class AS "priorityClass", devices, compute_units AS "computeUnits", device_hours AS "deviceHours",
-  cu_hours AS "computeUnitHours", energy_kwh AS "energyKWh", co2e_kg AS "co2eKg", cost_eur AS "costEUR"
+  cu_hours AS "computeUnitHours", energy_kwh AS "energyKWh", co2e_kg AS "co2eKg", cost_eur AS "costEUR",
+  energy_source AS "energySource"
   FROM usage_interval WHERE workload_uid = $1 ORDER BY attempt, start_at`;
 const SUM_OF_WORKLOAD = `SELECT sum(device_hours)::float8 AS "deviceHours", sum(cu_hours)::float8 AS "computeUnitHours",
   sum(energy_kwh)::float8 AS "energyKWh", sum(co2e_kg)::float8 AS "co2eKg", sum(cost_eur)::float8 AS "costEUR"
@@ -147,11 +148,12 @@ function sortedBy<T>(xs: T[], key: (x: T) => string): T[] {
 }
 
 function intervalOf(a: Accounting, p: { startMs: EpochMs; endMs: EpochMs }): LedgerInterval {
-  const { admittedAtMs: _admitted, untilMs: _until, rates, ...attribution } = a;
+  const { admittedAtMs: _admitted, untilMs: _until, rates, runs, energySource, ...attribution } = a;
   return {
     ...attribution,
+    energySource: energySource ?? 'catalog',
     ...p,
-    ...intervalFigures({ rates, devices: a.devices, computeUnits: a.computeUnits, ...p }),
+    ...intervalFigures({ rates, devices: a.devices, computeUnits: a.computeUnits, runs, ...p }),
   };
 }
 
@@ -177,10 +179,21 @@ async function insertInterval(tx: SqlExecutor, i: LedgerInterval): Promise<void>
     i.energyKWh,
     i.co2eKg,
     i.costEUR,
+    i.energySource,
   ]);
 }
 
 const nonNegative = (x: number) => Number.isFinite(x) && x >= 0;
+
+/** What is wrong with a pod's run, if anything: its devices fit the admission, it ends after it starts. */
+function runProblem(r: DeviceRun, admitted: number): string | undefined {
+  if (!(Number.isInteger(r.devices) && r.devices >= 0 && r.devices <= admitted))
+    return `devices ${r.devices} is not an integer between 0 and the admission's ${admitted}`;
+  if (!Number.isFinite(r.startMs)) return `startMs ${r.startMs} is not a time`;
+  if (r.endMs !== undefined && !(r.endMs >= r.startMs))
+    return `endMs ${r.endMs} is before startMs ${r.startMs}`;
+  return undefined;
+}
 
 /** Refuses what would write a wrong row: the ledger is append-only, a bad figure stays. */
 function assertAccounting(a: Accounting): void {
@@ -191,9 +204,13 @@ function assertAccounting(a: Accounting): void {
     !nonNegative(a.computeUnits) && `computeUnits ${a.computeUnits} is not a non-negative number`,
     !Number.isFinite(a.admittedAtMs) && `admittedAtMs ${a.admittedAtMs} is not a time`,
     !Number.isFinite(a.untilMs) && `untilMs ${a.untilMs} is not a time`,
+    a.energySource !== undefined &&
+      !['measured', 'catalog'].includes(a.energySource) &&
+      `energySource ${String(a.energySource)} is not measured or catalog`,
     ...(['eurPerHour', 'kWhPerHour', 'co2eKgPerHour'] as const).map(
       (r) => !nonNegative(a.rates[r]) && `rates.${r} ${a.rates[r]} is not a non-negative number`,
     ),
+    ...(a.runs ?? []).map((r, i) => runProblem(r, a.devices) && `runs[${i}] ${runProblem(r, a.devices)}`),
   ].filter((p): p is string => typeof p === 'string');
   if (problems.length > 0) throw new RangeError(`ledger: cannot account ${a.uid}: ${problems.join('; ')}`);
 }

@@ -53,7 +53,18 @@ CREATE INDEX usage_interval_end_at ON usage_interval (end_at);
 CREATE INDEX usage_interval_tenant_end_at ON usage_interval (tenant, end_at);
 `;
 
-export const MIGRATIONS: readonly Migration[] = [{ name: '001-usage-intervals', sql: USAGE_TABLES }];
+const ENERGY_SOURCE = `
+-- Where each interval's energy comes from: the vendors' exporters (measured) or the pool's catalog
+-- power × the utilisation factor. Rows written before this column existed used the catalog.
+ALTER TABLE usage_interval
+  ADD COLUMN energy_source text NOT NULL DEFAULT 'catalog'
+  CHECK (energy_source IN ('measured', 'catalog'));
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { name: '001-usage-intervals', sql: USAGE_TABLES },
+  { name: '002-energy-source', sql: ENERGY_SOURCE },
+];
 
 /** Any constant: every Kentaur process applying ledger migrations takes this advisory lock. */
 const MIGRATION_LOCK = 0x6b656e74; // 'kent'

@@ -1,5 +1,5 @@
 import type { EpochMs } from '@kentaur/core';
-import type { UsageRates, UsageTotals } from './figures';
+import type { DeviceRun, UsageRates, UsageTotals } from './figures';
 
 /** Who used the devices and where: copied onto every interval, so reports never join Kubernetes state. */
 export interface WorkloadAttribution {
@@ -31,7 +31,17 @@ export interface Accounting extends WorkloadAttribution {
   /** Now, or the time the admission ended (finished, preempted, cancelled). */
   readonly untilMs: EpochMs;
   readonly rates: UsageRates;
+  /**
+   * The admission's pods' runs (metered usage): each interval then counts the device-time the pods
+   * really ran inside it. Absent: the admission's devices count from admittedAtMs (reserved usage).
+   */
+  readonly runs?: readonly DeviceRun[];
+  /** Where `rates.kWhPerHour` comes from (default catalog). */
+  readonly energySource?: EnergySource;
 }
+
+/** Measured: the vendors' exporters' power. Catalog: the pool's board power × the utilisation factor. */
+export type EnergySource = 'measured' | 'catalog';
 
 export interface LedgerInterval extends UsageTotals {
   uid: string;
@@ -49,6 +59,7 @@ export interface LedgerInterval extends UsageTotals {
   priorityClass: string;
   devices: number;
   computeUnits: number;
+  energySource: EnergySource;
 }
 
 export interface AccountResult {

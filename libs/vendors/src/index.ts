@@ -35,3 +35,4 @@ export * from './pool-discovery';
 export * from './cluster-snapshot';
 export { podDevices } from './pod-devices';
 export { poolPlacement } from './pool-placement';
+export { POWER_METRICS, powerQuery, type PowerMetric, type PowerQueryOptions } from './power-metrics';

@@ -90,4 +90,22 @@ describe('accountingFor', () => {
   ])('is nothing for a workload %s', (_name, w) => {
     expect(accountingFor(w, ctx)).toBeUndefined();
   });
+
+  it("metered: both ends in whole seconds, with the pods' runs of the current attempt", () => {
+    const w = admitted('Succeeded', '2026-11-22T11:30:07.950Z');
+    w.status!.admission!.admittedAt = '2026-11-22T11:00:00.730Z';
+    const runs = [{ devices: 8, startMs: Date.parse('2026-11-22T11:00:02Z') }];
+    const seen: Workload[] = [];
+    const a = accountingFor(w, {
+      ...ctx,
+      runsOf: (x) => {
+        seen.push(x);
+        return runs;
+      },
+    })!;
+    expect(a.admittedAtMs).toBe(Date.parse('2026-11-22T11:00:00Z'));
+    expect(a.untilMs).toBe(Date.parse('2026-11-22T11:30:07Z'));
+    expect(a.runs).toBe(runs);
+    expect(seen).toEqual([w]);
+  });
 });

@@ -1,7 +1,8 @@
 import type { AcceleratorPool, Site, Tenant, Workload } from '@kentaur/api';
 import { DEFAULT_UTILISATION_FACTOR, quote } from '@kentaur/core';
-import type { Accounting, WorkloadAttribution } from '@kentaur/ledger';
+import type { Accounting, DeviceRun, EnergySource, UsageRates, WorkloadAttribution } from '@kentaur/ledger';
 import type { SnapshotDefaults } from '@kentaur/vendors';
+import { floorToSecond } from './pod-runs';
 
 /** What an accounting tick reads: the informer caches and the installation's defaults. */
 export interface AccountingContext {
@@ -11,6 +12,44 @@ export interface AccountingContext {
   tenantOf: ReadonlyMap<string, Tenant>;
   defaults: SnapshotDefaults;
   nowMs: number;
+  /**
+   * The runs of a workload's pods (its current attempt): usage is then metered, in whole seconds,
+   * from the device-time the pods really ran. Absent: the admission counts from admittedAt.
+   */
+  runsOf?: (w: Workload) => readonly DeviceRun[];
+  /** Measured power, when the controller reads the vendors' exporters: energy then follows it. */
+  power?: MeasuredPower;
+}
+
+export interface MeasuredPower {
+  /** Average watts of one device on each node over the last window (from the vendors' exporters). */
+  wattsPerDevice: ReadonlyMap<string, number>;
+  /** Devices of the workload's current attempt by node. */
+  devicesByNodeOf(w: Workload): ReadonlyMap<string, number>;
+}
+
+/**
+ * Watts per device of a workload: measured on its nodes that report power, catalog power × the
+ * utilisation factor on the others; undefined when none of its nodes reports. Pure.
+ */
+export function measuredWattsPerDevice(
+  w: Workload,
+  power: MeasuredPower,
+  catalogWatts: number,
+): number | undefined {
+  let devices = 0;
+  let measured = 0;
+  let watts = 0;
+  for (const [node, n] of power.devicesByNodeOf(w)) {
+    const m = power.wattsPerDevice.get(node);
+    devices += n;
+    if (m === undefined) watts += n * catalogWatts * DEFAULT_UTILISATION_FACTOR;
+    else {
+      measured += n;
+      watts += n * m;
+    }
+  }
+  return measured > 0 ? watts / devices : undefined;
 }
 
 const HOLDING = new Set(['Admitted', 'Running']);
@@ -23,42 +62,66 @@ function endOf(w: Workload, nowMs: number): number {
   return Number.isFinite(t) ? Math.min(t, nowMs) : nowMs;
 }
 
-/** Price, energy (utilisation and PUE included) and CO2e per hour of the admission's devices. */
-export function ratesOf(w: Workload, ctx: Pick<AccountingContext, 'pools' | 'sites' | 'defaults'>) {
+/**
+ * Price, energy (PUE included) and CO2e per hour of the admission's devices. Energy follows the
+ * measured power of its nodes when there is one, else the pool's catalog power × the utilisation
+ * factor.
+ */
+export function ratesOf(
+  w: Workload,
+  ctx: Pick<AccountingContext, 'pools' | 'sites' | 'defaults' | 'power'>,
+): UsageRates & { energySource: EnergySource } {
   const a = w.status!.admission!;
   const pool = ctx.pools.get(a.pool)?.spec;
   const site = ctx.sites.get(a.site)?.spec;
+  const catalogWatts = pool?.powerWattsPerDevice ?? 0;
+  const measured = ctx.power ? measuredWattsPerDevice(w, ctx.power, catalogWatts) : undefined;
   const q = quote({
     shape: { replicas: w.spec.replicas ?? 1, devicesPerReplica: w.spec.accelerators.count },
     pool: {
       pricePerDeviceHourEUR: pool?.pricePerDeviceHourEUR ?? ctx.defaults.pricePerDeviceHourEUR,
-      powerWattsPerDevice: pool?.powerWattsPerDevice ?? 0,
+      powerWattsPerDevice: measured ?? catalogWatts,
     },
     site: {
       pue: site?.pue ?? ctx.defaults.pue,
       gridCarbonGramsPerKWh: site?.gridCarbonGramsPerKWh ?? ctx.defaults.gridCarbonGramsPerKWh,
     },
-    utilisationFactor: DEFAULT_UTILISATION_FACTOR,
+    // Measured power is what the devices drew: no utilisation estimate on top.
+    utilisationFactor: measured === undefined ? DEFAULT_UTILISATION_FACTOR : 1,
   });
-  return { eurPerHour: q.eurPerHour, kWhPerHour: q.kWhPerHour, co2eKgPerHour: q.co2eKgPerHour };
+  return {
+    eurPerHour: q.eurPerHour,
+    kWhPerHour: q.kWhPerHour,
+    co2eKgPerHour: q.co2eKgPerHour,
+    energySource: measured === undefined ? 'catalog' : 'measured',
+  };
 }
+
+/** A finished workload's admission is accounted to its end once, and then never again. */
+export const isFinished = (w: Workload): boolean => FINISHED.has(w.status?.phase ?? '');
 
 /**
  * The ledger call for a workload's current admission: up to now while it holds devices, up to its
  * end once finished. Undefined when it holds no admission (waiting, or preempted: the scheduling
- * loop accounts a victim before it clears the admission). Pure.
+ * loop accounts a victim before it clears the admission). Metered (with `runsOf`), both ends are
+ * whole seconds, like the pods' times: a pod's start is never before its admission's second, and
+ * a running pod's open run ends exactly where the next interval starts. Pure.
  */
 export function accountingFor(w: Workload, ctx: AccountingContext): Accounting | undefined {
   const a = w.status?.admission;
   const phase = w.status?.phase ?? '';
   const admittedAtMs = a ? Date.parse(a.admittedAt) : NaN;
   if (!a || !w.metadata.uid || !Number.isFinite(admittedAtMs)) return undefined;
-  if (!HOLDING.has(phase) && !FINISHED.has(phase)) return undefined;
+  if (!HOLDING.has(phase) && !isFinished(w)) return undefined;
+  const untilMs = isFinished(w) ? endOf(w, ctx.nowMs) : ctx.nowMs;
+  const { energySource, ...rates } = ratesOf(w, ctx);
+  const base = { ...attribution(w, ctx), rates, energySource };
+  if (!ctx.runsOf) return { ...base, admittedAtMs, untilMs };
   return {
-    ...attribution(w, ctx),
-    admittedAtMs,
-    untilMs: FINISHED.has(phase) ? endOf(w, ctx.nowMs) : ctx.nowMs,
-    rates: ratesOf(w, ctx),
+    ...base,
+    admittedAtMs: floorToSecond(admittedAtMs),
+    untilMs: floorToSecond(untilMs),
+    runs: ctx.runsOf(w),
   };
 }
 

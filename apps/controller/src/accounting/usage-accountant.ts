@@ -5,7 +5,8 @@ import { Tenants } from '@kentaur/k8s-runtime';
 import { CONTROLLER_CONFIG, type ControllerConfig } from '../config';
 import { KubeConnection } from '../kube/kube.module';
 import { ControllerMetrics } from '../metrics/controller-metrics';
-import { accountingFor, type AccountingContext } from './accounting';
+import { accountingFor, isFinished, type AccountingContext } from './accounting';
+import { PodMeter } from './pod-meter';
 
 export const LEDGER = Symbol('LEDGER');
 
@@ -23,13 +24,16 @@ export class UsageAccountant implements OnApplicationShutdown {
   private running: Promise<void> | undefined;
   /** Admissions accounted to their end: not asked again (`uid/attempt`). */
   private readonly closed = new Set<string>();
+  private readonly meter: PodMeter;
 
   constructor(
     @Inject(CONTROLLER_CONFIG) private readonly config: ControllerConfig,
     private readonly kube: KubeConnection,
     @Inject(LEDGER) private readonly ledger: Ledger,
     @Inject(ControllerMetrics) private readonly metrics: ControllerMetrics,
-  ) {}
+  ) {
+    this.meter = new PodMeter(kube.informers.workloadPods);
+  }
 
   setEnabled(enabled: boolean): void {
     clearInterval(this.timer);
@@ -66,12 +70,15 @@ export class UsageAccountant implements OnApplicationShutdown {
       tenantOf,
       defaults: this.config.snapshotDefaults,
       nowMs,
+      runsOf: this.meter.view().runsOf,
     };
   }
 
   async tick(nowMs = Date.now()): Promise<void> {
     const ctx = this.context(nowMs);
-    for (const w of this.kube.informers.workloads.list()) await this.accountWith(w, ctx);
+    const workloads = this.kube.informers.workloads.list();
+    for (const w of workloads) await this.accountWith(w, ctx);
+    this.meter.prune(workloads);
     await this.writeSpend(nowMs);
   }
 
@@ -87,7 +94,10 @@ export class UsageAccountant implements OnApplicationShutdown {
     if (this.closed.has(id)) return;
     const result = await this.ledger.account(a);
     this.record(result);
-    if (a.untilMs < ctx.nowMs && result.accountedUntilMs >= a.untilMs) this.closed.add(id);
+    if (isFinished(w) && result.accountedUntilMs >= a.untilMs) {
+      this.closed.add(id);
+      this.meter.forget(w);
+    }
   }
 
   private record(result: AccountResult): void {

@@ -17,6 +17,7 @@ import {
 } from '@kentaur/k8s-runtime';
 
 import { WORKLOAD_LABEL } from '@kentaur/api';
+import { trimPod } from '../accounting/pod-runs';
 
 /**
  * The shared informers of the controller: one cache per resource, started once, read by every
@@ -25,6 +26,7 @@ import { WORKLOAD_LABEL } from '@kentaur/api';
 export class InformerHub {
   readonly nodes: Informer<Node>;
   readonly pods: Informer<Pod>;
+  readonly workloadPods: Informer<Pod>;
   readonly pools: Informer<AcceleratorPool>;
   readonly workloads: Informer<Workload>;
   readonly tenants: Informer<Tenant>;
@@ -34,17 +36,25 @@ export class InformerHub {
   private readonly all: Informer<never>[];
 
   constructor(client: KubeClient, onRestart: (resource: string, cause: unknown) => void) {
-    const make = <T extends object>(type: ResourceType, fieldSelector?: string, labelSelector?: string) =>
+    const make = <T extends object>(
+      type: ResourceType,
+      fieldSelector?: string,
+      labelSelector?: string,
+      transform?: (obj: never) => object,
+    ) =>
       new Informer<T & { metadata?: object }>({
         client,
         type,
         fieldSelector,
         labelSelector,
+        transform: transform as ((obj: object) => object) | undefined,
         onRestart: (e) => onRestart(type.plural, e),
       });
     this.nodes = make<Node>(Nodes);
     // Only pods that hold node resources: finished pods release their devices.
     this.pods = make<Pod>(Pods, 'status.phase!=Succeeded,status.phase!=Failed');
+    // Kentaur's own pods in every phase, trimmed to their run times: the usage meter's source.
+    this.workloadPods = make<Pod>(Pods, undefined, WORKLOAD_LABEL, trimPod);
     this.pools = make<AcceleratorPool>(AcceleratorPools);
     this.workloads = make<Workload>(Workloads);
     this.tenants = make<Tenant>(Tenants);
@@ -55,6 +65,7 @@ export class InformerHub {
     this.all = [
       this.nodes,
       this.pods,
+      this.workloadPods,
       this.pools,
       this.workloads,
       this.tenants,
