@@ -2,9 +2,18 @@
 // gateway while a tenant's workloads run through them, then every panel query of every dashboard
 // in deploy/grafana must return data, and every alerting rule of deploy/prometheus must load and
 // evaluate without error. Prometheus comes from deploy/prometheus/install.sh.
-import type { AcceleratorPool, Workload } from '@kentaur/api';
-import type { RunningController } from '@kentaur/controller';
-import { AcceleratorPools, type KubeClient, Tenants, waitFor, Workloads } from '@kentaur/k8s-runtime';
+import type { Node } from 'kubernetes-types/core/v1';
+import type { AcceleratorPool, Site, Workload } from '@kentaur/api';
+import { controllerConfig, type RunningController } from '@kentaur/controller';
+import {
+  AcceleratorPools,
+  type KubeClient,
+  Nodes,
+  Sites,
+  Tenants,
+  waitFor,
+  Workloads,
+} from '@kentaur/k8s-runtime';
 import { createTestNamespace, deleteTestNamespacesAndWait, testClient } from '../support/cluster';
 import { startTestController } from '../support/controller';
 import { installCrds } from '../support/crds';
@@ -13,6 +22,7 @@ import {
   ALERTS_FILE,
   alertNames,
   concreteQuery,
+  freePort,
   loadDashboards,
   metricNames,
   panelQueries,
@@ -20,6 +30,7 @@ import {
   startPrometheus,
   type TestPrometheus,
 } from '../support/prometheus';
+import { startPowerExporter, type PowerExporter } from '../support/power-exporter';
 import { createTenant } from '../support/tenants';
 
 /**
@@ -47,6 +58,7 @@ describe('e2e: observability (Prometheus, dashboards, alerts)', () => {
   let controller: RunningController;
   let gw: TestGateway;
   let prom: TestPrometheus;
+  let exporter: PowerExporter;
   let url: string;
   let token: string;
   let tenant: string;
@@ -59,20 +71,34 @@ describe('e2e: observability (Prometheus, dashboards, alerts)', () => {
     await installCrds(client);
     const system = await createTestNamespace(client, 'kentaur-system');
     namespaces.push(system);
+    // The AMD nodes' power exporter: 8 devices per node averaging 500 W (the catalog says 750 W).
+    const amdNodes = (await client.list<Node>(Nodes)).items
+      .filter((n) => Number(n.status?.allocatable?.['amd.com/gpu'] ?? 0) > 0)
+      .map((n) => n.metadata!.name!);
+    exporter = await startPowerExporter({
+      metric: 'gpu_package_power',
+      nodes: amdNodes,
+      wattsPerGpu: [450, 450, 450, 450, 550, 550, 550, 550],
+    });
+    // Prometheus' port is chosen first: the controller reads measured power from it.
+    const promPort = await freePort();
     controller = await startTestController({
       namespace: system,
       identity: 'e2e-observability',
       startTimeoutMs: 20_000,
       accountingIntervalMs: 1000,
+      power: { prometheusUrl: `http://127.0.0.1:${promPort}`, windowSeconds: 5 },
     });
     gw = await startTestGateway({ namespace: system });
     url = gw.gateway.url;
     // Scraping from the start, so the rates over the last minute see the workloads' whole run.
     prom = await startPrometheus({
+      port: promPort,
       scrapeIntervalSeconds: 1,
       targets: [
         { job: 'kentaur-controller', address: `127.0.0.1:${controller.healthPort}` },
         { job: 'kentaur-gateway', address: new URL(url).host },
+        { job: 'amd-device-metrics-exporter', address: exporter.address },
       ],
       ruleFiles: [ALERTS_FILE],
     });
@@ -108,6 +134,7 @@ describe('e2e: observability (Prometheus, dashboards, alerts)', () => {
 
   afterAll(async () => {
     await prom?.stop();
+    await exporter?.stop();
     await gw?.stop();
     await controller?.stop();
     await deleteTestNamespacesAndWait(client, namespaces);
@@ -115,16 +142,25 @@ describe('e2e: observability (Prometheus, dashboards, alerts)', () => {
     client?.close();
   });
 
-  it('scrapes the controller and the gateway', async () => {
+  it('scrapes the controller, the gateway and the power exporter', async () => {
     const up = await waitFor(
-      'both targets up',
+      'all targets up',
       async () => {
         const r = await prom.query('up');
-        return r.length === 2 && values(r).every((v) => v === 1) ? r : undefined;
+        return r.length === 3 && values(r).every((v) => v === 1) ? r : undefined;
       },
       { timeoutMs: 15_000 },
     );
-    expect(up.map((s) => s.metric.job).sort()).toEqual(['kentaur-controller', 'kentaur-gateway']);
+    expect(up.map((s) => s.metric.job).sort()).toEqual([
+      'amd-device-metrics-exporter',
+      'kentaur-controller',
+      'kentaur-gateway',
+    ]);
+    // The power window holds samples before any workload runs: every interval is metered.
+    await waitFor('AMD power in Prometheus', async () => {
+      const r = await prom.query('count_over_time(gpu_package_power[5s])');
+      return r.length > 0 && values(r).every((v) => v >= 2) ? r : undefined;
+    });
   });
 
   it('runs workloads through the gateway to the end', async () => {
@@ -165,6 +201,32 @@ describe('e2e: observability (Prometheus, dashboards, alerts)', () => {
       { timeoutMs: 15_000 },
     );
     await new Promise((r) => setTimeout(r, 5_000));
+  });
+
+  it("meters energy from the exporter's measured power, not the catalog's", async () => {
+    const site = await client.get<Site>(Sites, 'dk-1').catch(() => undefined);
+    const pue = site?.spec.pue ?? controllerConfig().snapshotDefaults.pue;
+    const finished = (await client.list<Workload>(Workloads, { namespace: tenant })).items;
+    expect(finished).toHaveLength(WORKLOADS);
+    for (const w of finished) {
+      const end = Math.floor(
+        Date.parse(w.status!.conditions!.find((c) => c.type === 'Finished')!.lastTransitionTime) / 1000,
+      );
+      const intervals = await waitFor(`${w.metadata.name} accounted to its end`, async () => {
+        const list = await controller.ledger.intervalsOf(w.metadata.uid!);
+        return list.at(-1)?.endMs === end * 1000 ? list : undefined;
+      });
+      const used = intervals.filter((i) => i.deviceHours > 0);
+      expect(used.length).toBeGreaterThan(0);
+      for (const i of used) {
+        expect(i.energySource).toBe('measured');
+        // 500 W per device (the exporter's average), not 750 W × 0.8, × the site's PUE.
+        expect(i.energyKWh).toBeCloseTo(i.deviceHours * 0.5 * pue, 9);
+      }
+    }
+    expect(
+      await prom.query('sum(kentaur_energy_kwh_total{source="measured", vendor="amd"}) > 0'),
+    ).toHaveLength(1);
   });
 
   it('answers PromQL about what happened', async () => {

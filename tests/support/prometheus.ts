@@ -106,6 +106,8 @@ export async function startPrometheus(o: {
   targets: ScrapeTarget[];
   ruleFiles?: string[];
   scrapeIntervalSeconds?: number;
+  /** The port to listen on (default: a free one), for components configured before it starts. */
+  port?: number;
 }): Promise<TestPrometheus> {
   const interval = `${o.scrapeIntervalSeconds ?? 1}s`;
   const dir = mkdtempSync(join(tmpdir(), 'kentaur-prometheus-'));
@@ -120,7 +122,7 @@ export async function startPrometheus(o: {
     })),
   };
   writeFileSync(join(dir, 'prometheus.yml'), JSON.stringify(config, null, 2));
-  const port = await freePort();
+  const port = o.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   let output = '';
   const child = spawn(

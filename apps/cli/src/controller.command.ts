@@ -1,12 +1,49 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { controllerConfig, startController } from '@kentaur/controller';
+import { controllerConfig, startController, type PowerConfig } from '@kentaur/controller';
 
 /** The usage ledger: PostgreSQL from KENTAUR_LEDGER_URL (a secret: never a flag), else PGlite in KENTAUR_LEDGER_DIR. */
 export function ledgerFrom(env: NodeJS.ProcessEnv): { url?: string; dataDir?: string } {
   if (env.KENTAUR_LEDGER_URL) return { url: env.KENTAUR_LEDGER_URL };
   if (env.KENTAUR_LEDGER_DIR) return { dataDir: resolve(env.KENTAUR_LEDGER_DIR) };
   return {};
+}
+
+/** A positive number of seconds from a flag, or an error naming the flag and the fix. */
+function seconds(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(Number.isFinite(n) && n > 0))
+    throw new Error(
+      `--${flag} ${JSON.stringify(value)} is not a positive number of seconds: give e.g. --${flag} 30`,
+    );
+  return n;
+}
+
+/**
+ * Measured power: the Prometheus that scrapes the vendors' exporters, from KENTAUR_POWER_PROMETHEUS_URL
+ * (may hold credentials) or --power-prometheus; absent: catalog power.
+ */
+export function powerFrom(
+  env: NodeJS.ProcessEnv,
+  flags: { url?: string; nodeLabel?: string; window?: string },
+): PowerConfig | undefined {
+  const url = env.KENTAUR_POWER_PROMETHEUS_URL ?? flags.url;
+  if (!url) return undefined;
+  if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))
+    throw new Error(
+      'the Prometheus URL for measured power is not an http(s) URL: give e.g. http://prometheus:9090',
+    );
+  const window = seconds('power-window', flags.window);
+  if (window !== undefined && !Number.isInteger(window))
+    throw new Error(
+      `--power-window ${flags.window} is not a whole number of seconds: give e.g. --power-window 60`,
+    );
+  if (flags.nodeLabel !== undefined && !/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(flags.nodeLabel))
+    throw new Error(
+      `--power-node-label ${JSON.stringify(flags.nodeLabel)} is not a Prometheus label name: give e.g. node`,
+    );
+  return { prometheusUrl: url, nodeLabel: flags.nodeLabel, windowSeconds: window };
 }
 
 /** `kentaur controller`: runs the controller in the foreground until SIGINT/SIGTERM. */
@@ -19,6 +56,9 @@ export async function runController(argv: string[]): Promise<number> {
       'health-address': { type: 'string' },
       'health-port': { type: 'string' },
       'accounting-interval': { type: 'string' },
+      'power-prometheus': { type: 'string' },
+      'power-node-label': { type: 'string' },
+      'power-window': { type: 'string' },
       'default-site': { type: 'string' },
       'no-leader-election': { type: 'boolean' },
       identity: { type: 'string' },
@@ -26,6 +66,12 @@ export async function runController(argv: string[]): Promise<number> {
     },
   });
   const kubeconfig = values.kubeconfig ?? process.env.KUBECONFIG;
+  const accountingSeconds = seconds('accounting-interval', values['accounting-interval']);
+  const power = powerFrom(process.env, {
+    url: values['power-prometheus'],
+    nodeLabel: values['power-node-label'],
+    window: values['power-window'],
+  });
   const config = controllerConfig({
     ...(kubeconfig ? { kubeconfig: resolve(kubeconfig) } : {}),
     ...(values.namespace ? { namespace: values.namespace } : {}),
@@ -36,9 +82,8 @@ export async function runController(argv: string[]): Promise<number> {
     ...(values.identity ? { identity: values.identity } : {}),
     sandbox: Boolean(values.sandbox),
     ledger: ledgerFrom(process.env),
-    ...(values['accounting-interval']
-      ? { accountingIntervalMs: Number(values['accounting-interval']) * 1000 }
-      : {}),
+    ...(accountingSeconds ? { accountingIntervalMs: accountingSeconds * 1000 } : {}),
+    ...(power ? { power } : {}),
   });
   if (!config.ledger.url && !config.ledger.dataDir)
     process.stderr.write(

@@ -14,6 +14,7 @@ Usage:
   kentaur sandbox status [--json]           health of the sandbox's components
   kentaur controller [--kubeconfig F] [--namespace NS] [--identity ID] [--health-port N] [--sandbox]
                      [--accounting-interval SECONDS]
+                     [--power-prometheus URL [--power-node-label LABEL] [--power-window SECONDS]]
                                             run the controller (default: $KUBECONFIG, else in-cluster)
   kentaur gateway [--kubeconfig F] [--port N] [--host H] [--namespace NS] [--sandbox]
                   [--oidc-issuer URL --oidc-jwks-url URL --oidc-audience AUD]
@@ -27,6 +28,7 @@ Environment:
   KENTAUR_OIDC_ISSUER, KENTAUR_OIDC_JWKS_URL, KENTAUR_OIDC_AUDIENCE  OIDC verification (gateway)
   KENTAUR_LEDGER_URL    postgres://… of the usage ledger (controller and gateway)
   KENTAUR_LEDGER_DIR    the controller's embedded ledger (PGlite) directory when there is no URL
+  KENTAUR_POWER_PROMETHEUS_URL  Prometheus with the vendors' power exporters (measured energy; may hold credentials)
   KENTAUR_BIN_CACHE     where the control-plane binaries are cached (default: ~/.cache/kentaur/bin)
 `;
 

@@ -1,3 +1,4 @@
+import type { PowerConfig } from './accounting/power-reader';
 import { hostname } from 'node:os';
 
 /** Everything the controller is configured with; built once at start-up and injected (CONTROLLER_CONFIG). */
@@ -31,6 +32,8 @@ export interface ControllerConfig {
    * (tests; nothing survives a restart).
    */
   ledger: { url?: string; dataDir?: string };
+  /** Measured power from the vendors' exporters through Prometheus; absent: catalog power × utilisation. */
+  power?: PowerConfig;
   /** Sandbox mode: copy `sandbox.kentaur.io/*` annotations of a Workload to its pods (KWOK run times). */
   sandbox: boolean;
 }

@@ -15,6 +15,7 @@ import { admittedPriorityClass, PriorityClasses, TenantReconciler } from './tena
 import { WorkloadReconciler } from './workloads/workload.reconciler';
 
 export { controllerConfig, type ControllerConfig };
+export type { PowerConfig } from './accounting/power-reader';
 
 export interface RunningController {
   healthPort: number;

@@ -1,6 +1,7 @@
 import type { Site, Tenant, Workload } from '@kentaur/api';
 import { amdPool, makeWorkload } from '@kentaur/testing';
-import { accountingFor, type AccountingContext } from './accounting';
+import { accountingFor, measuredWattsPerDevice, ratesOf, type AccountingContext } from './accounting';
+import { redactedUrl } from './power-reader';
 
 const tenant: Tenant = {
   apiVersion: 'kentaur.io/v1alpha1',
@@ -107,5 +108,54 @@ describe('accountingFor', () => {
     expect(a.untilMs).toBe(Date.parse('2026-11-22T11:30:07Z'));
     expect(a.runs).toBe(runs);
     expect(seen).toEqual([w]);
+  });
+});
+
+describe('measured power', () => {
+  const w = admitted('Running');
+  // 16 devices: 8 on each of two nodes.
+  const devicesByNodeOf = () =>
+    new Map([
+      ['n1', 8],
+      ['n2', 8],
+    ]);
+
+  it('energy follows the measured power, without the utilisation factor', () => {
+    const power = {
+      wattsPerDevice: new Map([
+        ['n1', 500],
+        ['n2', 700],
+      ]),
+      devicesByNodeOf,
+    };
+    expect(measuredWattsPerDevice(w, power, 750)).toBe(600);
+    const r = ratesOf(w, { ...ctx, power });
+    // 16 × 600 W × 1.25 PUE = 12 kWh per hour; price is unchanged.
+    expect(r.kWhPerHour).toBeCloseTo(12, 9);
+    expect(r.eurPerHour).toBeCloseTo(32, 9);
+    expect(r.energySource).toBe('measured');
+    expect(accountingFor(w, { ...ctx, power })!.energySource).toBe('measured');
+  });
+
+  it('a node without a reading counts at catalog power × utilisation', () => {
+    const power = { wattsPerDevice: new Map([['n1', 500]]), devicesByNodeOf };
+    // (8 × 500 + 8 × 750 × 0.8) / 16 = 550 W.
+    expect(measuredWattsPerDevice(w, power, 750)).toBe(550);
+  });
+
+  it('no reading on any of its nodes, or no started pod: catalog power', () => {
+    const power = { wattsPerDevice: new Map([['elsewhere', 500]]), devicesByNodeOf };
+    expect(measuredWattsPerDevice(w, power, 750)).toBeUndefined();
+    expect(measuredWattsPerDevice(w, { ...power, devicesByNodeOf: () => new Map() }, 750)).toBeUndefined();
+    const r = ratesOf(w, { ...ctx, power });
+    expect(r.kWhPerHour).toBeCloseTo(12, 9); // 16 × 750 × 0.8 × 1.25
+    expect(r.energySource).toBe('catalog');
+  });
+
+  it('errors show the Prometheus URL without its credentials', () => {
+    expect(redactedUrl('https://user:s3cret@prom.example:9090/api?token=abc')).toBe(
+      'https://prom.example:9090/api',
+    );
+    expect(redactedUrl('not a url')).toBe('(an unparsable URL)');
   });
 });

@@ -25,7 +25,7 @@ export interface MeasuredPower {
   /** Average watts of one device on each node over the last window (from the vendors' exporters). */
   wattsPerDevice: ReadonlyMap<string, number>;
   /** Devices of the workload's current attempt by node. */
-  devicesByNodeOf(w: Workload): ReadonlyMap<string, number>;
+  readonly devicesByNodeOf: (w: Workload) => ReadonlyMap<string, number>;
 }
 
 /**
@@ -73,7 +73,6 @@ export function ratesOf(
 ): UsageRates & { energySource: EnergySource } {
   const a = w.status!.admission!;
   const pool = ctx.pools.get(a.pool)?.spec;
-  const site = ctx.sites.get(a.site)?.spec;
   const catalogWatts = pool?.powerWattsPerDevice ?? 0;
   const measured = ctx.power ? measuredWattsPerDevice(w, ctx.power, catalogWatts) : undefined;
   const q = quote({
@@ -82,10 +81,7 @@ export function ratesOf(
       pricePerDeviceHourEUR: pool?.pricePerDeviceHourEUR ?? ctx.defaults.pricePerDeviceHourEUR,
       powerWattsPerDevice: measured ?? catalogWatts,
     },
-    site: {
-      pue: site?.pue ?? ctx.defaults.pue,
-      gridCarbonGramsPerKWh: site?.gridCarbonGramsPerKWh ?? ctx.defaults.gridCarbonGramsPerKWh,
-    },
+    site: siteFigures(ctx.sites.get(a.site), ctx.defaults),
     // Measured power is what the devices drew: no utilisation estimate on top.
     utilisationFactor: measured === undefined ? DEFAULT_UTILISATION_FACTOR : 1,
   });
@@ -94,6 +90,14 @@ export function ratesOf(
     kWhPerHour: q.kWhPerHour,
     co2eKgPerHour: q.co2eKgPerHour,
     energySource: measured === undefined ? 'catalog' : 'measured',
+  };
+}
+
+/** A site's PUE and grid carbon intensity, the installation's defaults where it states none. */
+function siteFigures(site: Site | undefined, defaults: SnapshotDefaults) {
+  return {
+    pue: site?.spec.pue ?? defaults.pue,
+    gridCarbonGramsPerKWh: site?.spec.gridCarbonGramsPerKWh ?? defaults.gridCarbonGramsPerKWh,
   };
 }
 

@@ -11,9 +11,9 @@ interface GonePod {
 
 export interface MeterView {
   /** The runs of the workload's current attempt (started pods only). */
-  runsOf(w: Workload): DeviceRun[];
+  readonly runsOf: (w: Workload) => DeviceRun[];
   /** Devices of the current attempt's started pods, by node (for measured power). */
-  devicesByNodeOf(w: Workload): Map<string, number>;
+  readonly devicesByNodeOf: (w: Workload) => Map<string, number>;
 }
 
 /**

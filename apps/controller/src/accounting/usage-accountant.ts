@@ -7,6 +7,7 @@ import { KubeConnection } from '../kube/kube.module';
 import { ControllerMetrics } from '../metrics/controller-metrics';
 import { accountingFor, isFinished, type AccountingContext } from './accounting';
 import { PodMeter } from './pod-meter';
+import { PowerReader } from './power-reader';
 
 export const LEDGER = Symbol('LEDGER');
 
@@ -25,6 +26,8 @@ export class UsageAccountant implements OnApplicationShutdown {
   /** Admissions accounted to their end: not asked again (`uid/attempt`). */
   private readonly closed = new Set<string>();
   private readonly meter: PodMeter;
+  private readonly power: PowerReader | undefined;
+  private lastPower: Map<string, number> | undefined;
 
   constructor(
     @Inject(CONTROLLER_CONFIG) private readonly config: ControllerConfig,
@@ -33,6 +36,7 @@ export class UsageAccountant implements OnApplicationShutdown {
     @Inject(ControllerMetrics) private readonly metrics: ControllerMetrics,
   ) {
     this.meter = new PodMeter(kube.informers.workloadPods);
+    this.power = config.power ? new PowerReader(config.power) : undefined;
   }
 
   setEnabled(enabled: boolean): void {
@@ -60,22 +64,39 @@ export class UsageAccountant implements OnApplicationShutdown {
       .finally(() => (this.running = undefined));
   }
 
-  private context(nowMs: number): AccountingContext {
+  private context(nowMs: number, wattsPerDevice: Map<string, number> | undefined): AccountingContext {
     const { informers } = this.kube;
     const tenantOf = new Map<string, Tenant>();
     for (const t of informers.tenants.list()) for (const ns of t.spec.namespaces) tenantOf.set(ns, t);
+    const pools = informers.pools.list();
+    const view = this.meter.view();
     return {
-      pools: new Map(informers.pools.list().map((p) => [p.metadata.name!, p])),
+      pools: new Map(pools.map((p) => [p.metadata.name!, p])),
       sites: new Map(informers.sites.list().map((s) => [s.metadata.name!, s])),
       tenantOf,
       defaults: this.config.snapshotDefaults,
       nowMs,
-      runsOf: this.meter.view().runsOf,
+      runsOf: view.runsOf,
+      ...(wattsPerDevice ? { power: { wattsPerDevice, devicesByNodeOf: view.devicesByNodeOf } } : {}),
     };
   }
 
+  /** Watts per device by node from the exporters, when configured; a failed read falls back to catalog power. */
+  private async measuredPower(vendors: string[]): Promise<Map<string, number> | undefined> {
+    if (!this.power) return undefined;
+    try {
+      return await this.power.wattsPerDevice(vendors);
+    } catch (e) {
+      this.metrics.powerReadErrors.inc();
+      this.log.warn(`measured power unavailable, catalog power this tick: ${(e as Error).message}`);
+      return undefined;
+    }
+  }
+
   async tick(nowMs = Date.now()): Promise<void> {
-    const ctx = this.context(nowMs);
+    const vendors = this.kube.informers.pools.list().map((p) => p.spec.vendor);
+    this.lastPower = await this.measuredPower(vendors);
+    const ctx = this.context(nowMs, this.lastPower);
     const workloads = this.kube.informers.workloads.list();
     for (const w of workloads) await this.accountWith(w, ctx);
     this.meter.prune(workloads);
@@ -84,7 +105,8 @@ export class UsageAccountant implements OnApplicationShutdown {
 
   /** Accounts one workload's admission up to now (or its end); the scheduling loop calls it for victims. */
   async account(w: Workload, nowMs = Date.now()): Promise<void> {
-    await this.accountWith(w, this.context(nowMs));
+    // The last tick's power reading: preemption does not wait on Prometheus.
+    await this.accountWith(w, this.context(nowMs, this.lastPower));
   }
 
   private async accountWith(w: Workload, ctx: AccountingContext): Promise<void> {
@@ -103,7 +125,7 @@ export class UsageAccountant implements OnApplicationShutdown {
   private record(result: AccountResult): void {
     for (const i of result.written) {
       const labels = { site: i.site, vendor: i.vendor };
-      this.metrics.energyKWh.inc(labels, i.energyKWh);
+      this.metrics.energyKWh.inc({ ...labels, source: i.energySource }, i.energyKWh);
       this.metrics.co2eKg.inc(labels, i.co2eKg);
       this.metrics.costEUR.inc(labels, i.costEUR);
       this.metrics.deviceHours.inc({ ...labels, tier: i.tier }, i.deviceHours);

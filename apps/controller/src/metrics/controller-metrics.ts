@@ -78,8 +78,8 @@ export class ControllerMetrics {
 
   readonly energyKWh = new Counter({
     name: 'kentaur_energy_kwh_total',
-    help: 'Energy recorded in the usage ledger (facility energy, PUE included), by site and vendor.',
-    labelNames: ['site', 'vendor'] as const,
+    help: 'Energy recorded in the usage ledger (facility energy, PUE included), by site, vendor and source (measured or catalog).',
+    labelNames: ['site', 'vendor', 'source'] as const,
     registers: [this.registry],
   });
 
@@ -94,6 +94,12 @@ export class ControllerMetrics {
     name: 'kentaur_cost_eur_total',
     help: 'Cost recorded in the usage ledger, by site and vendor.',
     labelNames: ['site', 'vendor'] as const,
+    registers: [this.registry],
+  });
+
+  readonly powerReadErrors = new Counter({
+    name: 'kentaur_power_read_errors_total',
+    help: 'Failed reads of measured power from Prometheus (accounting fell back to catalog power for that tick).',
     registers: [this.registry],
   });
 

@@ -1,0 +1,50 @@
+import { ledgerFrom, powerFrom } from './controller.command';
+
+describe('kentaur controller configuration', () => {
+  it('measured power: the environment URL (which may hold credentials) wins over the flag', () => {
+    expect(
+      powerFrom(
+        { KENTAUR_POWER_PROMETHEUS_URL: 'http://u:p@prom:9090' },
+        { url: 'http://other:9090', nodeLabel: 'kubernetes_node', window: '120' },
+      ),
+    ).toEqual({ prometheusUrl: 'http://u:p@prom:9090', nodeLabel: 'kubernetes_node', windowSeconds: 120 });
+    expect(powerFrom({}, { url: 'http://prom:9090' })).toEqual({
+      prometheusUrl: 'http://prom:9090',
+      nodeLabel: undefined,
+      windowSeconds: undefined,
+    });
+    expect(powerFrom({}, {})).toBeUndefined();
+  });
+
+  it.each([
+    [{ url: 'prom:9090' }, /not an http\(s\) URL: give e\.g\. http:\/\/prometheus:9090/],
+    [{ url: 'ftp://prom' }, /not an http\(s\) URL/],
+    [{ url: 'http://prom', window: '0' }, /--power-window "0" is not a positive number of seconds/],
+    [{ url: 'http://prom', window: '1.5' }, /--power-window 1\.5 is not a whole number of seconds/],
+    [
+      { url: 'http://prom', nodeLabel: 'node name' },
+      /--power-node-label "node name" is not a Prometheus label name/,
+    ],
+  ])('refuses %j with a message naming the flag', (flags, message) => {
+    expect(() => powerFrom({}, flags)).toThrow(message);
+  });
+
+  it('never puts a credential-bearing URL into an error', () => {
+    let message = '';
+    try {
+      powerFrom({ KENTAUR_POWER_PROMETHEUS_URL: 'prom://user:s3cret@x' }, {});
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/not an http\(s\) URL/);
+    expect(message).not.toContain('s3cret');
+  });
+
+  it('the ledger: a URL first, else a PGlite directory, else memory', () => {
+    expect(ledgerFrom({ KENTAUR_LEDGER_URL: 'postgres://x', KENTAUR_LEDGER_DIR: 'd' })).toEqual({
+      url: 'postgres://x',
+    });
+    expect(ledgerFrom({ KENTAUR_LEDGER_DIR: '/var/lib/kentaur' })).toEqual({ dataDir: '/var/lib/kentaur' });
+    expect(ledgerFrom({})).toEqual({});
+  });
+});
