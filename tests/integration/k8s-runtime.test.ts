@@ -67,6 +67,35 @@ describe('Informer', () => {
     }
   });
 
+  it('caches transformed objects, and a delete hands over the final state, transformed', async () => {
+    await client.create(ConfigMaps, labelled('t1', { keep: 'k', drop: 'x'.repeat(1000) }), { namespace: ns });
+    const deleted: ConfigMap[] = [];
+    const informer = informerOf({
+      transform: (o) => {
+        const c = o as ConfigMap;
+        return { metadata: c.metadata, data: { keep: c.data?.keep ?? '' } } as ConfigMap;
+      },
+    });
+    informer.addHandlers({ onDelete: (o) => deleted.push(o) });
+    informer.start();
+    try {
+      await informer.waitForSync();
+      expect(informer.get(`${ns}/t1`)?.data).toEqual({ keep: 'k' });
+      await client.create(ConfigMaps, labelled('t2', { keep: 'a', drop: 'y' }), { namespace: ns });
+      await client.patch(ConfigMaps, 't2', { data: { keep: 'b' } }, { namespace: ns });
+      await waitFor('the update', () =>
+        Promise.resolve(informer.get(`${ns}/t2`)?.data?.keep === 'b' ? true : undefined),
+      );
+      expect(informer.get(`${ns}/t2`)?.data).toEqual({ keep: 'b' });
+      await client.delete(ConfigMaps, 't2', { namespace: ns });
+      await waitFor('the delete', () => Promise.resolve(deleted.length > 0 ? true : undefined));
+      expect(deleted.map((o) => [o.metadata?.name, o.data])).toEqual([['t2', { keep: 'b' }]]);
+    } finally {
+      await informer.stop();
+      await client.delete(ConfigMaps, 't1', { namespace: ns }).catch(() => undefined);
+    }
+  });
+
   it('restarts after a failed watch, relists, and reports the deletes it missed', async () => {
     await client.create(ConfigMaps, labelled('keep'), { namespace: ns });
     await client.create(ConfigMaps, labelled('gone'), { namespace: ns });
