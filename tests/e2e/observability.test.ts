@@ -89,7 +89,7 @@ describe('e2e: observability (Prometheus, dashboards, alerts)', () => {
       accountingIntervalMs: 1000,
       power: { prometheusUrl: `http://127.0.0.1:${promPort}`, windowSeconds: 5 },
     });
-    gw = await startTestGateway({ namespace: system });
+    gw = await startTestGateway({ namespace: system, ledger: controller.ledger });
     url = gw.gateway.url;
     // Scraping from the start, so the rates over the last minute see the workloads' whole run.
     prom = await startPrometheus({
@@ -227,6 +227,12 @@ describe('e2e: observability (Prometheus, dashboards, alerts)', () => {
     expect(
       await prom.query('sum(kentaur_energy_kwh_total{source="measured", vendor="amd"}) > 0'),
     ).toHaveLength(1);
+    // The published report says how much of its energy was measured: here, all of it.
+    const res = await fetch(`${url}/transparency.json`);
+    expect(res.status).toBe(200);
+    const report = (await res.json()) as { energyKWh: number; measuredEnergyShare: number };
+    expect(report.energyKWh).toBeGreaterThan(0);
+    expect(report.measuredEnergyShare).toBeCloseTo(1, 9);
   });
 
   it('answers PromQL about what happened', async () => {

@@ -369,7 +369,8 @@ async function twoWorkloads(h: Harness): Promise<Ledger> {
     rates: { eurPerHour: 10, kWhPerHour: 3, co2eKgPerHour: 0.09 },
   };
   await l.account(accounting({ ...beta, untilMs: FEB }));
-  await l.account(accounting({ ...beta, untilMs: FEB + HOUR }));
+  // Its second hour's energy comes from the exporters' measured power.
+  await l.account(accounting({ ...beta, untilMs: FEB + HOUR, energySource: 'measured' }));
   return l;
 }
 
@@ -441,6 +442,7 @@ function usageCases(h: Harness): void {
     expectNear(row!.computeUnitHours, 3 * 7.92 + 2 * 5.24);
     expectNear(row!.energyKWh, 3 * 5.12 + 2 * 3);
     expectNear(row!.co2eKg, 3 * 0.6144 + 2 * 0.09);
+    expectNear(row!.measuredEnergyKWh!, 3);
   });
 
   it("usage by vendor and UTC day, sorted like the gateway's rows", async () => {

@@ -92,7 +92,7 @@ export class Ledger {
     const rows = (await this.aggregate({ ...q, dimensions: dims })).map((r) => {
       const key: UsageRowKey = {};
       for (const d of dims) key[d as keyof UsageRowKey] = r[d];
-      return { key, ...totalsOf(r) };
+      return { key, ...totalsOf(r), measuredEnergyKWh: Number(r.measuredEnergyKWh ?? 0) };
     });
     return sortedBy(rows, (r) => JSON.stringify(r.key));
   }

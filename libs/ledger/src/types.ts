@@ -85,6 +85,8 @@ export interface UsageRowKey {
 
 export interface UsageRow extends UsageTotals {
   key: UsageRowKey;
+  /** The part of energyKWh from measured power (the rest from catalog power); the ledger sets it. */
+  measuredEnergyKWh?: number;
 }
 
 export interface UsageQuery {

@@ -41,7 +41,7 @@ export interface AggregateQuery {
   readonly tenant?: string;
 }
 
-export type AggregateRow = UsageTotals & Partial<Record<Dimension, string>>;
+export type AggregateRow = UsageTotals & { measuredEnergyKWh?: number } & Partial<Record<Dimension, string>>;
 
 const WHOLE_WINDOW = `CROSS JOIN LATERAL (SELECT w.s AS s, w.e AS e) p`;
 
@@ -57,7 +57,9 @@ const SUMS = `
   sum(i.cu_hours * k.f)::float8     AS "computeUnitHours",
   sum(i.energy_kwh * k.f)::float8   AS "energyKWh",
   sum(i.co2e_kg * k.f)::float8      AS "co2eKg",
-  sum(i.cost_eur * k.f)::float8     AS "costEUR"`;
+  sum(i.cost_eur * k.f)::float8     AS "costEUR",
+  coalesce(sum(i.energy_kwh * k.f) FILTER (WHERE i.energy_source = 'measured'), 0)::float8
+                                    AS "measuredEnergyKWh"`;
 
 /** The dimensions in key order, without repeats. */
 export function orderedDimensions(dimensions: readonly Dimension[]): Dimension[] {

@@ -43,6 +43,11 @@ export class Transparency {
   @Field() from!: string;
   @Field() to!: string;
   @Field(() => Float, { description: 'Facility energy, PUE included.' }) energyKWh!: number;
+  @Field(() => Float, {
+    description:
+      "Share of energyKWh from the vendors' measured device power; the rest is estimated from catalog board power × a utilisation factor.",
+  })
+  measuredEnergyShare!: number;
   @Field(() => Float) co2eKg!: number;
   @Field(() => Float, { description: 'Energy beyond the IT load (cooling, power conversion).' })
   facilityOverheadKWh!: number;
@@ -93,6 +98,7 @@ export class TransparencyResolver {
         vendor: r.key.vendor ?? 'unknown',
         deviceHours: r.deviceHours,
         energyKWh: r.energyKWh,
+        measuredEnergyKWh: r.measuredEnergyKWh ?? 0,
         co2eKg: r.co2eKg,
         pue: site?.pue ?? this.config.snapshotDefaults.pue,
         heatReuseFraction: site?.heatReuseFraction ?? 0,

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { AcceleratorPool, Tenant, Tier, Workload, WorkloadStatus } from '@kentaur/api';
 import { amdPool, makeWorkload } from '@kentaur/testing';
 import type { UsageInterval } from '../usage/intervals';
-import { periodBounds, transparencyReport } from './transparency';
+import { periodBounds, transparencyFromSlices, transparencyReport } from './transparency';
 
 const HOUR = 3_600_000;
 /** 2025-03-01T00:00:00Z */
@@ -302,5 +302,37 @@ describe('transparencyReport', () => {
         if (all > 0) expect(r.vendorConcentration).toBeLessThanOrEqual(1 + 1e-12);
       }),
     );
+  });
+});
+
+describe('measured energy share', () => {
+  const slice = (energyKWh: number, measuredEnergyKWh?: number) => ({
+    tier: 'sme',
+    vendor: 'amd',
+    deviceHours: 1,
+    energyKWh,
+    measuredEnergyKWh,
+    co2eKg: 0,
+    pue: 1.2,
+    heatReuseFraction: 0,
+  });
+  const report = (slices: ReturnType<typeof slice>[]) =>
+    transparencyFromSlices({
+      period: 'day',
+      fromMs: 0,
+      toMs: 86_400_000,
+      nowMs: 1,
+      slices,
+      pools: [],
+      workloads: [],
+    });
+
+  it('is the measured part of all energy', () => {
+    expect(report([slice(6, 6), slice(2, 0), slice(2)]).measuredEnergyShare).toBeCloseTo(0.6, 12);
+  });
+
+  it('is 0 without energy, and without a ledger (intervals from Workload status)', () => {
+    expect(report([]).measuredEnergyShare).toBe(0);
+    expect(report([slice(3)]).measuredEnergyShare).toBe(0);
   });
 });

@@ -11,6 +11,8 @@ export interface TransparencyReport {
   from: string;
   to: string;
   energyKWh: number;
+  /** Share of energyKWh from the vendors' measured power (the rest: catalog power × utilisation). */
+  measuredEnergyShare: number;
   co2eKg: number;
   facilityOverheadKWh: number;
   heatReusedKWh: number;
@@ -54,6 +56,8 @@ export interface UsageSlice {
   deviceHours: number;
   /** Facility energy (PUE included). */
   energyKWh: number;
+  /** The part of energyKWh from measured power (none without a ledger). */
+  measuredEnergyKWh?: number;
   co2eKg: number;
   pue: number;
   heatReuseFraction: number;
@@ -129,6 +133,10 @@ export function transparencyFromSlices(o: {
     from: new Date(o.fromMs).toISOString(),
     to: new Date(o.toMs).toISOString(),
     energyKWh: sum((x) => x.energyKWh),
+    measuredEnergyShare: share(
+      sum((x) => x.measuredEnergyKWh ?? 0),
+      sum((x) => x.energyKWh),
+    ),
     co2eKg: sum((x) => x.co2eKg),
     facilityOverheadKWh: sum((x) => x.energyKWh * (1 - 1 / x.pue)),
     heatReusedKWh: sum((x) => x.energyKWh * x.heatReuseFraction),
