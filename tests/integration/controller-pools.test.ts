@@ -5,8 +5,16 @@ import type { Node, Pod } from 'kubernetes-types/core/v1';
 import type { AcceleratorPool } from '@kentaur/api';
 import { controllerConfig, startController, type RunningController } from '@kentaur/controller';
 import { AcceleratorPools, type KubeClient, Nodes, Pods, waitFor } from '@kentaur/k8s-runtime';
+import { parseVendorsFile } from '@kentaur/vendors';
 import { createTestNamespace, deleteTestNamespace, testClient, testKubeconfig } from '../support/cluster';
 import { installCrds } from '../support/crds';
+
+const EURONPU = {
+  vendor: 'euronpu',
+  resourceName: 'example.eu/npu',
+  nodeSelector: { 'example.eu/npu.present': 'true' },
+  defaultModel: 'npu-1',
+};
 
 describe('controller: pool discovery', () => {
   let client: KubeClient;
@@ -24,6 +32,8 @@ describe('controller: pool discovery', () => {
         healthPort: 0,
         poolResyncDelayMs: 100,
         identity: 'test-controller',
+        // A vendor added by data, as `--vendors-file` (the Helm chart's vendors.custom) gives it.
+        vendors: parseVendorsFile(JSON.stringify([EURONPU]), 'vendors.json'),
       }),
     );
   });
@@ -82,6 +92,37 @@ describe('controller: pool discovery', () => {
       expect(p.status?.observedGeneration).toBe(p.metadata.generation);
     }
     expect((await pool('dk-1-nvidia-h100')).spec.computeUnitsPerDevice).toBe(0.99);
+  });
+
+  it('discovers a pool of a vendor added by data, from a node that advertises its resource', async () => {
+    const node: Node = {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: {
+        name: 'euronpu-test-0',
+        labels: { 'example.eu/npu.present': 'true', 'topology.kubernetes.io/region': 'dk-1' },
+        annotations: { 'kwok.x-k8s.io/node': 'fake' },
+      },
+      spec: { taints: [{ key: 'example.eu/npu', value: 'present', effect: 'NoSchedule' }] },
+      status: {
+        capacity: { cpu: '64', memory: '512Gi', pods: '110', 'example.eu/npu': '4' },
+        allocatable: { cpu: '64', memory: '512Gi', pods: '110', 'example.eu/npu': '4' },
+      },
+    };
+    await client.create(Nodes, node);
+    try {
+      const p = await waitFor('a euronpu pool', async () => {
+        const pools = (await client.list<AcceleratorPool>(AcceleratorPools)).items;
+        return pools.find((x) => x.spec.vendor === 'euronpu' && x.status?.devices?.capacity === 4);
+      });
+      expect(p.spec).toMatchObject({ site: 'dk-1', vendor: 'euronpu', model: 'npu-1', devicesPerNode: 4 });
+    } finally {
+      await client.delete(Nodes, node.metadata!.name!).catch(() => undefined);
+      // With its only node gone the pool is empty; remove it so later files see the fleet as it was.
+      const pools = (await client.list<AcceleratorPool>(AcceleratorPools)).items;
+      for (const x of pools.filter((y) => y.spec.vendor === 'euronpu'))
+        await client.delete(AcceleratorPools, x.metadata.name!).catch(() => undefined);
+    }
   });
 
   it('counts devices held by pods and nodes that cannot take work', async () => {

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { controllerConfig, startController, type PowerConfig } from '@kentaur/controller';
+import { loadVendorsFile } from '@kentaur/vendors';
 
 /** The usage ledger: PostgreSQL from KENTAUR_LEDGER_URL (a secret: never a flag), else PGlite in KENTAUR_LEDGER_DIR. */
 export function ledgerFrom(env: NodeJS.ProcessEnv): { url?: string; dataDir?: string } {
@@ -59,6 +60,7 @@ export async function runController(argv: string[]): Promise<number> {
       'power-prometheus': { type: 'string' },
       'power-node-label': { type: 'string' },
       'power-window': { type: 'string' },
+      'vendors-file': { type: 'string' },
       'default-site': { type: 'string' },
       'no-leader-election': { type: 'boolean' },
       identity: { type: 'string' },
@@ -67,6 +69,7 @@ export async function runController(argv: string[]): Promise<number> {
   });
   const kubeconfig = values.kubeconfig ?? process.env.KUBECONFIG;
   const accountingSeconds = seconds('accounting-interval', values['accounting-interval']);
+  const vendorsFile = values['vendors-file'] ?? process.env.KENTAUR_VENDORS_FILE;
   const power = powerFrom(process.env, {
     url: values['power-prometheus'],
     nodeLabel: values['power-node-label'],
@@ -84,6 +87,7 @@ export async function runController(argv: string[]): Promise<number> {
     ledger: ledgerFrom(process.env),
     ...(accountingSeconds ? { accountingIntervalMs: accountingSeconds * 1000 } : {}),
     ...(power ? { power } : {}),
+    ...(vendorsFile ? { vendors: loadVendorsFile(resolve(vendorsFile)) } : {}),
   });
   if (!config.ledger.url && !config.ledger.dataDir)
     process.stderr.write(

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { gatewayConfig, startGateway, type GatewayConfig } from '@kentaur/gateway';
 import { openLedger } from '@kentaur/ledger';
 import { SandboxLayout } from '@kentaur/sandbox';
+import { loadVendorsFile } from '@kentaur/vendors';
 
 /** Where the sandbox keeps the key development tokens are signed with. */
 export const devTokenKeyFile = (layout: SandboxLayout) => join(layout.root, 'dev-token.key');
@@ -43,8 +44,10 @@ export function gatewayConfigFrom(argv: string[], env: NodeJS.ProcessEnv = proce
       'oidc-audience': { type: 'string' },
       'oidc-jwks-url': { type: 'string' },
       'log-level': { type: 'string' },
+      'vendors-file': { type: 'string' },
     },
   });
+  const vendorsFile = values['vendors-file'] ?? env.KENTAUR_VENDORS_FILE;
   const kubeconfig = values.kubeconfig ?? env.KUBECONFIG;
   const sandbox = Boolean(values.sandbox);
   const oidc = oidcFrom(values, env);
@@ -58,6 +61,7 @@ export function gatewayConfigFrom(argv: string[], env: NodeJS.ProcessEnv = proce
     ...(sandbox ? { devTokenKeyFile: devTokenKeyFile(SandboxLayout.forCwd(process.cwd(), env)) } : {}),
     apiKeyPepper: env.KENTAUR_API_KEY_PEPPER,
     ...(oidc ? { oidc } : {}),
+    ...(vendorsFile ? { vendors: loadVendorsFile(resolve(vendorsFile)) } : {}),
   });
 }
 

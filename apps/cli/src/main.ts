@@ -15,9 +15,10 @@ Usage:
   kentaur controller [--kubeconfig F] [--namespace NS] [--identity ID] [--health-port N] [--sandbox]
                      [--accounting-interval SECONDS]
                      [--power-prometheus URL [--power-node-label LABEL] [--power-window SECONDS]]
+                     [--vendors-file FILE]
                                             run the controller (default: $KUBECONFIG, else in-cluster)
   kentaur gateway [--kubeconfig F] [--port N] [--host H] [--namespace NS] [--sandbox]
-                  [--oidc-issuer URL --oidc-jwks-url URL --oidc-audience AUD]
+                  [--oidc-issuer URL --oidc-jwks-url URL --oidc-audience AUD] [--vendors-file FILE]
                                             run the GraphQL gateway (production mode unless --sandbox)
   kentaur token --tenant NAME [--admin] [--ttl HOURS]
                                             mint a development token (accepted in sandbox mode only)
@@ -29,6 +30,7 @@ Environment:
   KENTAUR_LEDGER_URL    postgres://… of the usage ledger (controller and gateway)
   KENTAUR_LEDGER_DIR    the controller's embedded ledger (PGlite) directory when there is no URL
   KENTAUR_POWER_PROMETHEUS_URL  Prometheus with the vendors' power exporters (measured energy; may hold credentials)
+  KENTAUR_VENDORS_FILE  JSON array of vendors added by data (controller and gateway; as --vendors-file)
   KENTAUR_BIN_CACHE     where the control-plane binaries are cached (default: ~/.cache/kentaur/bin)
 `;
 

@@ -1,6 +1,7 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { CONTROLLER_CONFIG, type ControllerConfig } from './config';
 import type { Ledger } from '@kentaur/ledger';
+import { VendorRegistry } from '@kentaur/vendors';
 import { LEDGER, UsageAccountant } from './accounting/usage-accountant';
 import { KubeModule } from './kube/kube.module';
 import { ControllerMetrics } from './metrics/controller-metrics';
@@ -30,8 +31,10 @@ class ConfigModule {
         { provide: CONTROLLER_CONFIG, useValue: config },
         { provide: ControllerMetrics, useValue: deps.metrics },
         { provide: LEDGER, useValue: deps.ledger },
+        // Built-in vendors plus those configured by data (`--vendors-file`).
+        { provide: VendorRegistry, useValue: new VendorRegistry({ generic: config.vendors }) },
       ],
-      exports: [CONTROLLER_CONFIG, ControllerMetrics, LEDGER],
+      exports: [CONTROLLER_CONFIG, ControllerMetrics, LEDGER, VendorRegistry],
     };
   }
 }

@@ -1,3 +1,4 @@
+import type { GenericVendorConfig } from '@kentaur/vendors';
 import type { PowerConfig } from './accounting/power-reader';
 import { hostname } from 'node:os';
 
@@ -32,6 +33,8 @@ export interface ControllerConfig {
    * (tests; nothing survives a restart).
    */
   ledger: { url?: string; dataDir?: string };
+  /** Vendors configured by data (`--vendors-file`), beside the built-in adapters. */
+  vendors: GenericVendorConfig[];
   /** Measured power from the vendors' exporters through Prometheus; absent: catalog power × utilisation. */
   power?: PowerConfig;
   /** Sandbox mode: copy `sandbox.kentaur.io/*` annotations of a Workload to its pods (KWOK run times). */
@@ -57,6 +60,7 @@ export function controllerConfig(overrides: Partial<ControllerConfig> = {}): Con
     startTimeoutMs: 5 * 60_000,
     accountingIntervalMs: 30_000,
     ledger: {},
+    vendors: [],
     sandbox: false,
     ...overrides,
   };

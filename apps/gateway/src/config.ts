@@ -1,3 +1,4 @@
+import type { GenericVendorConfig } from '@kentaur/vendors';
 import type { Ledger } from '@kentaur/ledger';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './security/query-limits';
 
@@ -52,6 +53,8 @@ export interface GatewayConfig {
    * in `kentaur up`); absent: usage and transparency are derived from Workload status.
    */
   ledger?: Ledger;
+  /** Vendors configured by data (`--vendors-file`), beside the built-in adapters; as the controller's. */
+  vendors?: GenericVendorConfig[];
   /** Where logs go; default standard output (tests capture them here). */
   logStream?: NodeJS.WritableStream;
 }

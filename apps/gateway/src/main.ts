@@ -58,7 +58,7 @@ function buildDeps(config: GatewayConfig, log: (reference: string, error: unknow
     devKey,
     oidc: config.oidc ? new OidcVerifier(config.oidc) : undefined,
   });
-  const registry = new VendorRegistry();
+  const registry = new VendorRegistry({ generic: config.vendors });
   const watch = new WorkloadWatch(state.workloads);
   return {
     state,

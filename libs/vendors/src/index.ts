@@ -36,3 +36,4 @@ export * from './cluster-snapshot';
 export { podDevices } from './pod-devices';
 export { poolPlacement } from './pool-placement';
 export { POWER_METRICS, powerQuery, type PowerMetric, type PowerQueryOptions } from './power-metrics';
+export { loadVendorsFile, parseVendorsFile } from './vendors-file';

@@ -30,7 +30,6 @@ const ALL = 'all';
 export class PoolDiscoveryReconciler implements OnApplicationShutdown {
   private readonly queue = new WorkQueue<string>();
   private readonly loop: ReconcileLoop<string>;
-  private readonly registry = new VendorRegistry();
   private readonly log = new Logger('pools');
   private enabled = false;
   lastResult: { pools: number; unrecognised: number } = { pools: 0, unrecognised: 0 };
@@ -41,6 +40,7 @@ export class PoolDiscoveryReconciler implements OnApplicationShutdown {
     @Inject(CONTROLLER_CONFIG) private readonly config: ControllerConfig,
     private readonly kube: KubeConnection,
     @Inject(ControllerMetrics) metrics: ControllerMetrics,
+    @Inject(VendorRegistry) private readonly registry: VendorRegistry,
   ) {
     this.loop = new ReconcileLoop({
       name: 'pools',

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { KubeConnection } from '../kube/kube.module';
 import { ControllerMetrics } from '../metrics/controller-metrics';
 import { TenantReconcilerCore } from './tenant-reconciler-core';
+import { VendorRegistry } from '@kentaur/vendors';
 
 /**
  * The Nest provider of the tenant reconciler: each Tenant's namespaces get the namespace kit
@@ -16,9 +17,14 @@ import { TenantReconcilerCore } from './tenant-reconciler-core';
 export class TenantReconciler implements OnApplicationShutdown {
   readonly core: TenantReconcilerCore;
 
-  constructor(kube: KubeConnection, @Inject(ControllerMetrics) metrics: ControllerMetrics) {
+  constructor(
+    kube: KubeConnection,
+    @Inject(ControllerMetrics) metrics: ControllerMetrics,
+    @Inject(VendorRegistry) registry: VendorRegistry,
+  ) {
     this.core = new TenantReconcilerCore({
       client: kube.client,
+      registry,
       informers: kube.informers,
       observe: metrics.reconcileObserver('tenants'),
       log: new Logger('tenants'),

@@ -31,7 +31,6 @@ const TERMINAL = new Set<WorkloadPhase | undefined>(['Succeeded', 'Failed', 'Can
 export class WorkloadReconciler implements OnApplicationShutdown {
   private readonly queue = new WorkQueue<string>();
   private readonly loop: ReconcileLoop<string>;
-  private readonly registry = new VendorRegistry();
   private readonly log = new Logger('workloads');
   private enabled = false;
 
@@ -39,6 +38,7 @@ export class WorkloadReconciler implements OnApplicationShutdown {
     @Inject(CONTROLLER_CONFIG) private readonly config: ControllerConfig,
     private readonly kube: KubeConnection,
     @Inject(ControllerMetrics) metrics: ControllerMetrics,
+    @Inject(VendorRegistry) private readonly registry: VendorRegistry,
   ) {
     this.loop = new ReconcileLoop({
       name: 'workloads',
