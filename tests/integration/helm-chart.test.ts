@@ -325,6 +325,29 @@ describe('Helm chart: lint and render', () => {
     });
   });
 
+  it('measured power: the Prometheus URL from a Secret (it may carry credentials), or as a value', () => {
+    const controllerOf = (...args: string[]) =>
+      render(...args).find(
+        (o) => o.kind === 'Deployment' && o.metadata!.name === 'kentaur-controller',
+      ) as unknown as Deployment;
+    const fromSecret = controllerOf('--set', 'controller.measuredPower.existingSecret=prom-url').spec!
+      .template.spec!.containers[0]!;
+    expect(fromSecret.env).toContainEqual({
+      name: 'KENTAUR_POWER_PROMETHEUS_URL',
+      valueFrom: { secretKeyRef: { name: 'prom-url', key: 'url' } },
+    });
+    expect(fromSecret.args).toEqual(expect.arrayContaining(['--power-node-label=node', '--power-window=60']));
+    const plain = controllerOf('--set', 'controller.measuredPower.prometheusUrl=http://prometheus:9090').spec!
+      .template.spec!.containers[0]!;
+    expect(plain.env).toContainEqual({
+      name: 'KENTAUR_POWER_PROMETHEUS_URL',
+      value: 'http://prometheus:9090',
+    });
+    const none = controllerOf().spec!.template.spec!.containers[0]!;
+    expect(none.env?.some((e) => e.name === 'KENTAUR_POWER_PROMETHEUS_URL')).toBe(false);
+    expect(none.args?.some((a) => a.startsWith('--power-'))).toBe(false);
+  });
+
   it('binds the tenant-namespace writes only in the listed namespaces when there is a list', () => {
     const objects = render('-f', ciFile('custom-vendor-values.yaml'));
     const bindings = objects.filter(
@@ -370,6 +393,11 @@ describe('Helm chart: values that are refused', () => {
       /\/ledger\/type.*must be one of 'memory', 'postgres', 'pglite'/,
     ],
     ['root as the user', ['--set', 'securityContext.runAsUser=0'], /\/securityContext\/runAsUser.*minimum/],
+    [
+      'a measured-power URL that is not http(s)',
+      ['--set', 'controller.measuredPower.prometheusUrl=prometheus:9090'],
+      /\/controller\/measuredPower\/prometheusUrl/,
+    ],
     [
       'a built-in vendor declared as custom',
       [
