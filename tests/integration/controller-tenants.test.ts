@@ -38,6 +38,7 @@ import {
   Workloads,
 } from '@kentaur/k8s-runtime';
 import { makeWorkload } from '@kentaur/testing';
+import { VendorRegistry } from '@kentaur/vendors';
 import { createTestNamespace, deleteTestNamespace, testClient, testKubeconfig } from '../support/cluster';
 import { installCrds } from '../support/crds';
 
@@ -324,14 +325,19 @@ describe('controller: the tenant reconciler as a Nest provider', () => {
       providers: [
         { provide: CONTROLLER_CONFIG, useValue: config },
         { provide: ControllerMetrics, useValue: new ControllerMetrics() },
+        { provide: VendorRegistry, useValue: new VendorRegistry() },
       ],
-      exports: [CONTROLLER_CONFIG, ControllerMetrics],
+      exports: [CONTROLLER_CONFIG, ControllerMetrics, VendorRegistry],
     })
     class ConfigModule {}
     @Module({ imports: [ConfigModule, KubeModule], providers: [TenantReconciler] })
     class TenantsTestModule {}
 
-    const app = await NestFactory.createApplicationContext(TenantsTestModule, { logger: false });
+    // abortOnError: false — a missing provider must fail this test, not exit the whole Jest run.
+    const app = await NestFactory.createApplicationContext(TenantsTestModule, {
+      logger: false,
+      abortOnError: false,
+    });
     const reconciler = app.get(TenantReconciler);
     expect(reconciler.core).toBeInstanceOf(TenantReconcilerCore);
     reconciler.setEnabled(false); // a follower: nothing starts, nothing is written
