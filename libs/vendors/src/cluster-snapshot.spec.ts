@@ -98,6 +98,21 @@ describe('buildSnapshot', () => {
     });
   });
 
+  it('counts a workload reserved in two pools in both (found by the chaos suite: a lost admission write)', () => {
+    const reservation = (node: string, devices: number) => ({
+      reservations: {
+        'tenant-acme/r': { nodes: [{ node, devices }], attempt: 1, at: '2026-11-22T00:00:00Z' },
+      },
+    });
+    const first: AcceleratorPool = { ...amdPool(), status: reservation('amd-1', 6) };
+    const second: AcceleratorPool = {
+      ...amdPool(),
+      metadata: { ...amdPool().metadata, name: 'dk-1-amd-mi300x-old' },
+      status: reservation('amd-0', 2),
+    };
+    expect(freeOf(input({ pools: [first, second] }))).toEqual({ 'amd-0': 6, 'amd-1': 2 });
+  });
+
   it('maps running and pending workloads, and reports workloads no tenant owns', () => {
     const stray = makeWorkload('stray', 'elsewhere').obj();
     const queued = makeWorkload('q', 'tenant-acme').obj();

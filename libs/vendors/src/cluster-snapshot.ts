@@ -64,10 +64,16 @@ function matches(selector: Record<string, string>, node: Node): boolean {
 }
 
 /** Every pool's reservations, by workload key: what admissions hold (ADR 5). */
+/**
+ * Every pool's reservations by workload. A workload may be reserved in two pools at once (its
+ * admission write failed after the first reservation and a later cycle reserved it elsewhere): both
+ * hold devices until the stale one is pruned, so both count.
+ */
 function reservationsOf(pools: readonly AcceleratorPool[]): Map<string, ReplicaPlacementLike[]> {
   const out = new Map<string, ReplicaPlacementLike[]>();
   for (const pool of pools)
-    for (const [key, r] of Object.entries(pool.status?.reservations ?? {})) out.set(key, r.nodes);
+    for (const [key, r] of Object.entries(pool.status?.reservations ?? {}))
+      out.set(key, [...(out.get(key) ?? []), ...r.nodes]);
   return out;
 }
 
