@@ -2,7 +2,9 @@
 //   unit         pure code, no cluster; beside the code as *.spec.ts
 //   integration  against the real API server of the sandbox (tests/integration)
 //   e2e          the whole loop on the sandbox (tests/e2e)
-// integration and e2e share ONE sandbox per run, started by the global setup and torn down at the end.
+//   chaos        faults injected into the controller's API traffic and process, then invariants
+//                (tests/chaos); reduced here, KENTAUR_CHAOS=full for `npm run test:chaos`
+// integration, e2e and chaos share ONE sandbox per run, started by the global setup and torn down at the end.
 'use strict';
 
 const { common } = require('./jest.common.js');
@@ -31,5 +33,6 @@ module.exports = {
     },
     sandboxProject('integration', 'integration'),
     sandboxProject('e2e', 'e2e'),
+    sandboxProject('chaos', 'chaos'),
   ],
 };

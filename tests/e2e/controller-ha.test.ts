@@ -3,23 +3,16 @@
 // in the middle of the work. Whatever happens to the controllers, every Workload must be admitted
 // exactly once (status.attempts === 1, one Job and one pod for it, ever), none may be lost (all end
 // Succeeded), and the pods running on a node must never ask for more devices than it has.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Job } from 'kubernetes-types/batch/v1';
 import type { Lease } from 'kubernetes-types/coordination/v1';
-import type { Node, Pod } from 'kubernetes-types/core/v1';
 import type { AcceleratorPool, Tenant, Workload } from '@kentaur/api';
 import {
   AcceleratorPools,
   Jobs,
   type KubeClient,
-  type KubeObject,
   Leases,
-  Nodes,
-  Pods,
-  type ResourceType,
   Tenants,
   waitFor,
   Workloads,
@@ -32,12 +25,18 @@ import {
   testClient,
   testKubeconfig,
 } from '../support/cluster';
+import { Recorder } from '../support/cluster-recorder';
+import {
+  type ControllerProcess,
+  killAllControllerProcesses,
+  killHard,
+  startControllerProcess as startProcess,
+} from '../support/controller-process';
 import { installCrds } from '../support/crds';
 import { startPostgres, type PostgresServer } from '../support/postgres';
 import { floorToSecond, podDeviceHours } from '../support/pods';
 import { createTenant } from '../support/tenants';
 
-const ROOT = resolve(__dirname, '../..');
 const LEASE = 'kentaur-controller';
 const POOLS = ['dk-1-amd-mi300x', 'dk-1-nvidia-h100', 'dk-1-intel-gaudi3'];
 const VENDORS = ['amd', 'nvidia', 'intel'];
@@ -52,239 +51,24 @@ let ledger: Ledger | undefined;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------------------------
-// Controller processes
+// Controller processes (tests/support/controller-process.ts) and the recorder of what happened on
+// the cluster (tests/support/cluster-recorder.ts), shared with the chaos suite
 // ---------------------------------------------------------------------------------------------
 
-/** Every controller process this file started and that has not exited yet. */
-const live = new Set<ChildProcess>();
-// A worker that dies without running afterEach/afterAll must not leave controllers behind.
-process.once('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
-});
-
-interface ControllerProcess {
-  identity: string;
-  child: ChildProcess;
-  logFile: string;
-  /** Resolves when the process exits (code or signal). */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** The last lines it wrote (stdout and stderr), for failure messages. */
-  tail(lines?: number): string;
-}
-
-/** Starts `kentaur controller` as its own process and waits until it says it is running. */
-async function startControllerProcess(
+/** Starts `kentaur controller` against the sandbox, on this file's shared PostgreSQL ledger. */
+function startControllerProcess(
   identity: string,
   leaseNamespace: string,
   extraArgs: string[] = [],
 ): Promise<ControllerProcess> {
-  mkdirSync(LOG_DIR, { recursive: true });
-  const logFile = join(LOG_DIR, `${leaseNamespace}-${identity}.log`);
-  const log: WriteStream = createWriteStream(logFile);
-  const lines: string[] = [];
-  const args = [
-    join(ROOT, 'bin', 'kentaur.js'),
-    'controller',
-    '--kubeconfig',
-    testKubeconfig(),
-    '--namespace',
+  return startProcess({
+    identity,
     leaseNamespace,
-    '--identity',
-    identity,
-    '--health-port',
-    '0',
-    '--sandbox',
-    '--accounting-interval',
-    '1',
-    ...extraArgs,
-  ];
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // Every replica of this file shares one PostgreSQL ledger, as replicas in production do.
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', KENTAUR_LEDGER_URL: ledgerUrl },
+    extraArgs,
+    kubeconfig: testKubeconfig(),
+    logDir: LOG_DIR,
+    ledgerUrl,
   });
-  live.add(child);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
-    child.once('exit', (code, signal) => {
-      live.delete(child);
-      lines.push(`[exit code=${code} signal=${signal}]`);
-      log.end(`[exit code=${code} signal=${signal}]\n`);
-      done({ code, signal });
-    }),
-  );
-  let running = false;
-  const onData = (stream: string) => (chunk: Buffer) => {
-    const text = chunk.toString('utf8');
-    log.write(text);
-    for (const line of text.split('\n').filter(Boolean)) {
-      lines.push(`${stream}: ${line}`);
-      if (/kentaur controller: running/.test(line)) running = true;
-    }
-    if (lines.length > 400) lines.splice(0, lines.length - 400);
-  };
-  child.stdout.on('data', onData('out'));
-  child.stderr.on('data', onData('err'));
-  const proc: ControllerProcess = {
-    identity,
-    child,
-    logFile,
-    exited,
-    tail: (n = 30) => lines.slice(-n).join('\n'),
-  };
-  let exitedEarly = false;
-  void exited.then(() => (exitedEarly = true));
-  try {
-    await waitFor(
-      `controller ${identity} to say it is running`,
-      () => {
-        if (exitedEarly) throw new Error(`controller ${identity} exited`);
-        return Promise.resolve(running ? true : undefined);
-      },
-      { timeoutMs: 60_000, intervalMs: 100 },
-    );
-  } catch (e) {
-    throw new Error(`${(e as Error).message}; its output (${logFile}):\n${proc.tail()}`, { cause: e });
-  }
-  return proc;
-}
-
-/** SIGKILL and wait for the exit: nothing of the process may run on (no lease release, no cleanup). */
-async function killHard(p: ControllerProcess): Promise<void> {
-  if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-  await p.exited;
-}
-
-// ---------------------------------------------------------------------------------------------
-// What happened on the cluster while the controllers ran
-// ---------------------------------------------------------------------------------------------
-
-interface Overallocation {
-  at: string;
-  node: string;
-  resource: string;
-  requested: number;
-  allocatable: number;
-  pods: string[];
-}
-
-/**
- * Records, from watches on the tenant namespace, every Job and pod ever created per Workload (by
- * UID) and the highest status.attempts each Workload ever showed; and samples every ~200 ms the
- * devices requested by the unfinished pods bound to each node against the node's allocatable.
- */
-class Recorder {
-  readonly jobUids = new Map<string, Set<string>>();
-  readonly podUids = new Map<string, Set<string>>();
-  readonly maxAttempts = new Map<string, number>();
-  readonly overallocations: Overallocation[] = [];
-  samples = 0;
-  private readonly abort = new AbortController();
-  private readonly tasks: Promise<void>[] = [];
-  private readonly client = testClient();
-
-  constructor(private readonly namespace: string) {}
-
-  async start(): Promise<void> {
-    const nodes = (await this.client.list<Node>(Nodes)).items;
-    const allocatable = new Map(nodes.map((n) => [n.metadata!.name!, n.status?.allocatable ?? {}]));
-    const byWorkload = (into: Map<string, Set<string>>) => (o: KubeObject) => {
-      const owner = o.metadata?.labels?.[WORKLOAD_LABEL];
-      if (!owner || !o.metadata?.uid) return;
-      into.set(owner, (into.get(owner) ?? new Set()).add(o.metadata.uid));
-    };
-    this.tasks.push(
-      this.watch(Jobs, byWorkload(this.jobUids)),
-      this.watch(Pods, byWorkload(this.podUids)),
-      this.watch(Workloads, (o) => {
-        const w = o as Workload;
-        const name = w.metadata.name!;
-        this.maxAttempts.set(name, Math.max(this.maxAttempts.get(name) ?? 0, w.status?.attempts ?? 0));
-      }),
-      this.sampleNodes(allocatable),
-    );
-  }
-
-  async stop(): Promise<void> {
-    this.abort.abort();
-    await Promise.all(this.tasks);
-    this.client.close();
-  }
-
-  /** Lists, then watches from the list's resourceVersion; relists when the watch breaks. */
-  private async watch(type: ResourceType, seen: (o: KubeObject) => void): Promise<void> {
-    const { signal } = this.abort;
-    let rv: string | undefined;
-    while (!signal.aborted) {
-      try {
-        if (rv === undefined) {
-          const list = await this.client.list(type, { namespace: this.namespace });
-          list.items.forEach(seen);
-          rv = list.metadata.resourceVersion;
-        }
-        for await (const ev of this.client.watch(type, {
-          namespace: this.namespace,
-          resourceVersion: rv,
-          allowWatchBookmarks: true,
-          timeoutSeconds: 60,
-          signal,
-        })) {
-          if (ev.type === 'ERROR') {
-            rv = undefined;
-            break;
-          }
-          rv = ev.object.metadata?.resourceVersion ?? rv;
-          if (ev.type !== 'BOOKMARK') seen(ev.object);
-        }
-      } catch {
-        if (!signal.aborted) await sleep(200);
-      }
-    }
-  }
-
-  private async sampleNodes(allocatable: Map<string, Record<string, string>>): Promise<void> {
-    const { signal } = this.abort;
-    while (!signal.aborted) {
-      try {
-        const pods = (
-          await this.client.list<Pod>(Pods, { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' })
-        ).items;
-        this.check(pods, allocatable);
-        this.samples++;
-      } catch {
-        // a failed sample is only a missed one
-      }
-      await sleep(200);
-    }
-  }
-
-  /** Sums the extended resources (devices) that unfinished bound pods ask for, per node. */
-  private check(pods: Pod[], allocatable: Map<string, Record<string, string>>): void {
-    const requested = new Map<string, Map<string, { n: number; pods: string[] }>>();
-    for (const pod of pods) {
-      const node = pod.spec?.nodeName;
-      if (!node || TERMINAL.has(pod.status?.phase ?? '')) continue;
-      for (const c of pod.spec?.containers ?? []) {
-        for (const [resource, value] of Object.entries(c.resources?.limits ?? {})) {
-          if (!resource.includes('/')) continue; // cpu, memory: not devices
-          const perNode = requested.get(node) ?? new Map<string, { n: number; pods: string[] }>();
-          requested.set(node, perNode);
-          const entry = perNode.get(resource) ?? { n: 0, pods: [] };
-          entry.n += Number(value);
-          entry.pods.push(`${pod.metadata?.namespace}/${pod.metadata?.name}`);
-          perNode.set(resource, entry);
-        }
-      }
-    }
-    const at = new Date().toISOString();
-    for (const [node, perNode] of requested) {
-      for (const [resource, { n, pods: names }] of perNode) {
-        const max = Number(allocatable.get(node)?.[resource] ?? 0);
-        if (n > max)
-          this.overallocations.push({ at, node, resource, requested: n, allocatable: max, pods: names });
-      }
-    }
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -317,7 +101,7 @@ describe('e2e: controller high availability (separate processes, SIGKILL)', () =
     tenants = [];
   });
   afterAll(async () => {
-    for (const child of live) child.kill('SIGKILL');
+    killAllControllerProcesses();
     client?.close();
     await ledger?.close();
     await postgres?.stop();

@@ -111,13 +111,23 @@ describe('Informer', () => {
     await client.delete(ConfigMaps, 'gone', { namespace: ns });
     const deleted: string[] = [];
     const causes: string[] = [];
+    const later = Date.now() + 3_600_000;
+    let currentAtRestart = 0;
     const resumed = informerOf({
       backoff: { initialMs: 50, maxMs: 200 },
-      onRestart: (e) => causes.push(String(e)),
+      onRestart: (e) => {
+        causes.push(String(e));
+        currentAtRestart = resumed.currentUntil(later);
+      },
     });
-    const internals = resumed as unknown as { cache: Map<string, ConfigMap>; resourceVersion: string };
+    const internals = resumed as unknown as {
+      cache: Map<string, ConfigMap>;
+      resourceVersion: string;
+      synced: boolean;
+    };
     for (const o of cached) internals.cache.set(`${ns}/${o.metadata!.name}`, o);
     internals.resourceVersion = 'not-a-resource-version';
+    internals.synced = true;
     resumed.addHandlers({ onDelete: (o) => deleted.push(o.metadata!.name!) });
     resumed.start();
     try {
@@ -128,6 +138,10 @@ describe('Informer', () => {
       expect(resumed.get(`${ns}/gone`)).toBeUndefined();
       expect(resumed.restarts).toBe(1);
       expect(causes[0]).toMatch(/400|resource ?version/i);
+      // While it was failing, the cache was current only up to the failure; after the relist, to now.
+      expect(currentAtRestart).toBeGreaterThan(later - 3_600_000 - 60_000);
+      expect(currentAtRestart).toBeLessThan(later);
+      expect(resumed.currentUntil(later)).toBe(later);
     } finally {
       await resumed.stop();
     }

@@ -57,6 +57,8 @@ export class Informer<T extends KubeObject> {
   private stopped = false;
   private wake: (() => void) | undefined;
   private readonly clock: Clock;
+  /** When the cache stopped following the server (a failed watch), until the relist that follows. */
+  private staleSince: number | undefined;
   restarts = 0;
 
   constructor(private readonly o: InformerOptions) {
@@ -99,6 +101,15 @@ export class Informer<T extends KubeObject> {
     return this.cache.size;
   }
 
+  /**
+   * Up to when the cache is known to reflect the server: `now` while its watch runs, else the
+   * moment the watch failed (until the relist after it). Readers that turn the cache into records
+   * that cannot be revised later (usage billed up to a time) stop there.
+   */
+  currentUntil(now: number = this.clock.now()): number {
+    return this.synced ? (this.staleSince ?? now) : -Infinity;
+  }
+
   private async loop(): Promise<void> {
     const { initialMs, maxMs } = this.o.backoff ?? { initialMs: 500, maxMs: 30_000 };
     let delay = initialMs;
@@ -112,6 +123,7 @@ export class Informer<T extends KubeObject> {
         // Relist after every failure (as client-go's reflector does): resuming from the same
         // resourceVersion may be exactly what failed (410 Gone, "too large resource version").
         this.resourceVersion = undefined;
+        this.staleSince ??= this.clock.now();
         this.restarts++;
         this.o.onRestart?.(e);
         await this.sleep(delay * (0.75 + Math.random() * 0.5));
@@ -149,6 +161,7 @@ export class Informer<T extends KubeObject> {
       }
     }
     this.resourceVersion = list.metadata.resourceVersion;
+    this.staleSince = undefined;
     if (!this.synced) {
       this.synced = true;
       for (const w of this.syncWaiters.splice(0)) w();

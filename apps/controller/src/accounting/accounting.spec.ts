@@ -111,6 +111,29 @@ describe('accountingFor', () => {
   });
 });
 
+describe('metered accounting behind a lagging pod cache', () => {
+  const w = admitted('Succeeded', '2026-11-22T11:30:07.950Z');
+  const runsOf = () => [{ devices: 8, startMs: Date.parse('2026-11-22T11:00:02Z') }];
+
+  it('stops where the pod cache was last known current, and goes on once it is again', () => {
+    const capped = accountingFor(w, {
+      ...ctx,
+      runsOf,
+      podsCurrentUntilMs: Date.parse('2026-11-22T11:10:00.500Z'),
+    });
+    expect(capped!.untilMs).toBe(Date.parse('2026-11-22T11:10:00Z'));
+    const caughtUp = accountingFor(w, { ...ctx, runsOf, podsCurrentUntilMs: NOW });
+    expect(caughtUp!.untilMs).toBe(Date.parse('2026-11-22T11:30:07Z'));
+  });
+
+  it('accounts nothing before the cache has caught up with the admission', () => {
+    expect(accountingFor(w, { ...ctx, runsOf, podsCurrentUntilMs: -Infinity })).toBeUndefined();
+    expect(
+      accountingFor(w, { ...ctx, runsOf, podsCurrentUntilMs: Date.parse('2026-11-22T10:59:00Z') }),
+    ).toBeUndefined();
+  });
+});
+
 describe('measured power', () => {
   const w = admitted('Running');
   // 16 devices: 8 on each of two nodes.

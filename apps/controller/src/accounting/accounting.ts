@@ -17,6 +17,12 @@ export interface AccountingContext {
    * from the device-time the pods really ran. Absent: the admission counts from admittedAt.
    */
   runsOf?: (w: Workload) => readonly DeviceRun[];
+  /**
+   * Up to when the pod cache behind `runsOf` is known to reflect the server: metered accounting
+   * stops there (a pod that finished while the cache was not following would otherwise be billed as
+   * running, and the ledger never rewrites what it wrote). Default: now.
+   */
+  podsCurrentUntilMs?: number;
   /** Measured power, when the controller reads the vendors' exporters: energy then follows it. */
   power?: MeasuredPower;
 }
@@ -56,7 +62,7 @@ const HOLDING = new Set(['Admitted', 'Running']);
 const FINISHED = new Set(['Succeeded', 'Failed', 'Cancelled']);
 
 /** When a finished workload stopped using its devices: its Finished condition, else now. */
-function endOf(w: Workload, nowMs: number): number {
+export function endOf(w: Workload, nowMs: number): number {
   const c = w.status?.conditions?.find((x) => x.type === 'Finished' && x.status === 'True');
   const t = c ? Date.parse(c.lastTransitionTime) : NaN;
   return Number.isFinite(t) ? Math.min(t, nowMs) : nowMs;
@@ -121,10 +127,12 @@ export function accountingFor(w: Workload, ctx: AccountingContext): Accounting |
   const { energySource, ...rates } = ratesOf(w, ctx);
   const base = { ...attribution(w, ctx), rates, energySource };
   if (!ctx.runsOf) return { ...base, admittedAtMs, untilMs };
+  const meteredUntil = floorToSecond(Math.min(untilMs, ctx.podsCurrentUntilMs ?? untilMs));
+  if (!(meteredUntil >= floorToSecond(admittedAtMs))) return undefined; // the cache has not caught up
   return {
     ...base,
     admittedAtMs: floorToSecond(admittedAtMs),
-    untilMs: floorToSecond(untilMs),
+    untilMs: meteredUntil,
     runs: ctx.runsOf(w),
   };
 }

@@ -5,7 +5,8 @@ import { Tenants } from '@kentaur/k8s-runtime';
 import { CONTROLLER_CONFIG, type ControllerConfig } from '../config';
 import { KubeConnection } from '../kube/kube.module';
 import { ControllerMetrics } from '../metrics/controller-metrics';
-import { accountingFor, isFinished, type AccountingContext } from './accounting';
+import { accountingFor, endOf, isFinished, type AccountingContext } from './accounting';
+import { floorToSecond } from './pod-runs';
 import { PodMeter } from './pod-meter';
 import { PowerReader } from './power-reader';
 
@@ -77,6 +78,7 @@ export class UsageAccountant implements OnApplicationShutdown {
       defaults: this.config.snapshotDefaults,
       nowMs,
       runsOf: view.runsOf,
+      podsCurrentUntilMs: this.kube.informers.workloadPods.currentUntil(nowMs),
       ...(wattsPerDevice ? { power: { wattsPerDevice, devicesByNodeOf: view.devicesByNodeOf } } : {}),
     };
   }
@@ -116,7 +118,8 @@ export class UsageAccountant implements OnApplicationShutdown {
     if (this.closed.has(id)) return;
     const result = await this.ledger.account(a);
     this.record(result);
-    if (isFinished(w) && result.accountedUntilMs >= a.untilMs) {
+    // Accounted to its end (not only as far as a lagging pod cache allowed): never asked again.
+    if (isFinished(w) && result.accountedUntilMs >= floorToSecond(endOf(w, ctx.nowMs))) {
       this.closed.add(id);
       this.meter.forget(w);
     }
