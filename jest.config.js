@@ -4,7 +4,9 @@
 //   e2e          the whole loop on the sandbox (tests/e2e)
 //   chaos        faults injected into the controller's API traffic and process, then invariants
 //                (tests/chaos); reduced here, KENTAUR_CHAOS=full for `npm run test:chaos`
-// integration, e2e and chaos share ONE sandbox per run, started by the global setup and torn down at the end.
+//   bench        the benchmarks (tests/bench) at smoke sizes, so they never rot; `npm run bench`
+//                runs them full size and reports
+// integration, e2e, chaos and bench share ONE sandbox per run, started by the global setup and torn down at the end.
 'use strict';
 
 const { common } = require('./jest.common.js');
@@ -34,5 +36,10 @@ module.exports = {
     sandboxProject('integration', 'integration'),
     sandboxProject('e2e', 'e2e'),
     sandboxProject('chaos', 'chaos'),
+    {
+      ...sandboxProject('bench', 'bench'),
+      testMatch: ['<rootDir>/tests/bench/**/*.bench.ts'],
+      setupFiles: ['<rootDir>/tests/support/bench-smoke.ts'],
+    },
   ],
 };

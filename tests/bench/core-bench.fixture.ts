@@ -1,3 +1,4 @@
+import { seededRandom } from '../support/random';
 import { PRIORITY_CLASSES, TIERS, type Precision, type PriorityClass } from '@kentaur/api';
 import {
   ANY_VENDOR_IMAGE,
@@ -38,18 +39,6 @@ export const SMOKE: BenchSizes = { fleetScale: 0.04, tenants: 40, pending: 2_000
 
 export const NOW = Date.UTC(2026, 5, 1, 12, 0, 0);
 const HOUR = 3_600_000;
-
-/** mulberry32: small, fast, good enough to spread shapes; deterministic for a seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rand = () => number;
 const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
@@ -273,7 +262,7 @@ function buildRunning(r: Rand, pools: PoolSnapshot[], tenants: readonly TenantSn
 }
 
 export function gigafactorySnapshot(sizes: BenchSizes, seed = 20260601): ClusterSnapshot {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const empty = buildPools(sizes);
   const fleetCU = empty.reduce((sum, p) => sum + p.nodes.length * 8 * p.computeUnitsPerDevice, 0);
   const tenants = buildTenants(r, sizes, fleetCU);

@@ -1,10 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { scheduleCycle, schedulerConfig, type ClusterSnapshot, type CycleResult } from '@kentaur/core';
 import { FULL, gigafactorySnapshot, NOW, SMOKE } from './core-bench.fixture';
+import { machine, writeFigures } from './figures';
 
 /**
  * Admission scheduler benchmark: one full cycle over the gigafactory snapshot (50,000 pending,
@@ -83,7 +82,7 @@ describe('core admission scheduler', () => {
       benchmark: 'core admission cycle',
       variant: smoke ? 'smoke' : 'full',
       date: new Date().toISOString(),
-      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version },
+      machine: machine(),
       snapshot: {
         nodes,
         devices,
@@ -125,12 +124,7 @@ describe('core admission scheduler', () => {
       },
     };
 
-    const dir = join(__dirname, '../../bench-results');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(
-      join(dir, smoke ? 'core.smoke.json' : 'core.json'),
-      JSON.stringify(figures, null, 2) + '\n',
-    );
+    writeFigures('core', smoke, figures);
     process.stdout.write(
       `\ncore admission cycle (${figures.variant}): ${nodes} nodes, ${devices} devices, ${snapshot.pending.length} pending\n` +
         `  cycle median ${round(cycleSeconds)} s (target < ${TARGETS.cycleSeconds} s)  ` +

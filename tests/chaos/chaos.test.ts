@@ -31,7 +31,8 @@ import {
   startControllerProcess,
 } from '../support/controller-process';
 import { installCrds } from '../support/crds';
-import { FaultProxy, type FaultRule, type RequestInfo, seededRandom } from '../support/fault-proxy';
+import { FaultProxy, type FaultRule, type RequestInfo } from '../support/fault-proxy';
+import { seededRandom } from '../support/random';
 import { checkInvariants, checkSafety, type InvariantScope, unsettled } from '../support/invariants';
 import { startPostgres, type PostgresServer } from '../support/postgres';
 import { createTenant } from '../support/tenants';

@@ -12,6 +12,7 @@ import { KubeApiError, KubeClient, loadKubeconfig, Pods, Tenants, waitFor } from
 import { binaryPaths } from '@kentaur/sandbox';
 import { createTestNamespace, deleteTestNamespace, testClient, testKubeconfig } from '../support/cluster';
 import { installCrds } from '../support/crds';
+import { restrictedPod } from '../support/pods';
 import { aSpec, gql, startTestGateway, SUBMIT, type TestGateway } from '../support/gateway';
 import { createTenant } from '../support/tenants';
 
@@ -130,25 +131,7 @@ describe('gateway RBAC (deploy/rbac/gateway.yaml)', () => {
 
   it('may create Pods only as a dry run: a real create is refused by the admission policy', async () => {
     const asGateway = new KubeClient({ credentials: loadKubeconfig(saKubeconfig) });
-    const pod = {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'not-allowed', namespace: tenant },
-      spec: {
-        containers: [
-          {
-            name: 'c',
-            image: 'registry.example/x:1',
-            securityContext: {
-              allowPrivilegeEscalation: false,
-              runAsNonRoot: true,
-              capabilities: { drop: ['ALL'] },
-              seccompProfile: { type: 'RuntimeDefault' },
-            },
-          },
-        ],
-      },
-    };
+    const pod = restrictedPod('not-allowed', tenant);
     try {
       await expect(asGateway.create(Pods, pod, { dryRun: true })).resolves.toBeDefined();
       const refused = await asGateway.create(Pods, pod).then(

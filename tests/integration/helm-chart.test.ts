@@ -47,6 +47,7 @@ import {
 } from '../support/cluster';
 import { startTestController } from '../support/controller';
 import { installCrds } from '../support/crds';
+import { restrictedPod } from '../support/pods';
 import { createTenant } from '../support/tenants';
 
 const ROOT = resolve(__dirname, '../..');
@@ -656,25 +657,7 @@ describe('Helm chart: install, upgrade and uninstall on the sandbox', () => {
     const asGateway = new KubeClient({
       credentials: loadKubeconfig(await accountKubeconfig(client, ns, gatewaySa)),
     });
-    const pod = {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'not-allowed', namespace: tenantNs },
-      spec: {
-        containers: [
-          {
-            name: 'c',
-            image: 'registry.example/x:1',
-            securityContext: {
-              allowPrivilegeEscalation: false,
-              runAsNonRoot: true,
-              capabilities: { drop: ['ALL'] },
-              seccompProfile: { type: 'RuntimeDefault' },
-            },
-          },
-        ],
-      },
-    };
+    const pod = restrictedPod('not-allowed', tenantNs);
     try {
       await expect(asGateway.create(Pods, pod, { dryRun: true })).resolves.toBeDefined();
       // The policy takes a moment to be loaded by the API server after the install.

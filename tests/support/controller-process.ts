@@ -38,7 +38,9 @@ export interface ControllerProcessOptions {
   /** Directory of the log files (`<leaseNamespace>-<identity>.log`). */
   logDir: string;
   /** KENTAUR_LEDGER_URL of the process: replicas share one PostgreSQL ledger, as in production. */
-  ledgerUrl: string;
+  ledgerUrl?: string;
+  /** Without ledgerUrl: KENTAUR_LEDGER_DIR, PGlite on disk (the chart's default). */
+  ledgerDir?: string;
   extraArgs?: string[];
 }
 
@@ -63,12 +65,19 @@ export async function startControllerProcess(o: ControllerProcessOptions): Promi
     '--sandbox',
     '--accounting-interval',
     '1',
+    // Later flags win: extraArgs may override the ones above.
     ...(o.extraArgs ?? []),
   ];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', KENTAUR_LEDGER_URL: o.ledgerUrl },
+    env: {
+      ...process.env,
+      NO_COLOR: '1',
+      FORCE_COLOR: '0',
+      ...(o.ledgerUrl ? { KENTAUR_LEDGER_URL: o.ledgerUrl } : {}),
+      ...(o.ledgerDir ? { KENTAUR_LEDGER_DIR: o.ledgerDir } : {}),
+    },
   });
   live.add(child);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>

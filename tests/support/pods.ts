@@ -25,3 +25,26 @@ export async function podDeviceHours(client: KubeClient, w: Workload): Promise<n
 
 /** Kubernetes' resolution of pod times: metered intervals start and end on whole seconds. */
 export const floorToSecond = (t: number): number => Math.floor(t / 1000) * 1000;
+
+/** A bare Pod that passes Pod Security "restricted" (for admission and RBAC checks, never run). */
+export function restrictedPod(name: string, namespace: string): Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace },
+    spec: {
+      containers: [
+        {
+          name: 'c',
+          image: 'registry.example/x:1',
+          securityContext: {
+            allowPrivilegeEscalation: false,
+            runAsNonRoot: true,
+            capabilities: { drop: ['ALL'] },
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+        },
+      ],
+    },
+  };
+}

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deployDir } from './layout';
 import { FleetError, fleetNode, fleetNodes, fleetSize, loadFleet, parseFleet } from './fleet';
@@ -115,8 +115,15 @@ describe('the shipped fleets', () => {
     ]);
   });
 
+  it('bench: at least 1,000 nodes and 8,000 accelerators across the four vendors', () => {
+    const { nodes, devices } = fleetSize(loadFleet(join(deployDir, 'fleets', 'bench.yaml')));
+    expect(nodes).toBeGreaterThanOrEqual(1_000);
+    expect(Object.values(devices).reduce((a, b) => a + b, 0)).toBe(8_000);
+    expect(Object.keys(devices)).toHaveLength(4);
+  });
+
   it('every fleet file parses', () => {
-    for (const f of ['default.yaml', 'gigafactory.yaml']) {
+    for (const f of readdirSync(join(deployDir, 'fleets'))) {
       expect(() => parseFleet(readFileSync(join(deployDir, 'fleets', f), 'utf8'), f)).not.toThrow();
     }
   });

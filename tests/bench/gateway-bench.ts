@@ -1,0 +1,197 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import fastify from 'fastify';
+import mercurius from 'mercurius';
+import { AcceleratorPools, type KubeClient, Tenants, waitFor } from '@kentaur/k8s-runtime';
+import type { AcceleratorPool } from '@kentaur/api';
+import { createTestNamespace, deleteTestNamespace, testClient } from '../support/cluster';
+import { startTestController } from '../support/controller';
+import { installCrds } from '../support/crds';
+import { aSpec, gql, startTestGateway, SUBMIT, type TestGateway } from '../support/gateway';
+import { createTenant } from '../support/tenants';
+import { machine } from './figures';
+
+/**
+ * Gateway throughput: autocannon (in its own process, so the load generator does not share the
+ * gateway's event loop) against four operations with a real tenant token, and in the same run a
+ * bare Fastify + Mercurius server answering a trivial query: the ceiling of this machine and stack.
+ */
+
+export interface GatewayBenchSizes {
+  connections: number;
+  seconds: number;
+  /** Workloads the tenant has before the run (what `workloads(first: 50)` pages through). */
+  seeded: number;
+}
+
+export const GATEWAY_FULL: GatewayBenchSizes = { connections: 100, seconds: 10, seeded: 200 };
+export const GATEWAY_SMOKE: GatewayBenchSizes = { connections: 4, seconds: 1, seeded: 3 };
+
+export interface LoadResult {
+  requestsPerSecond: number;
+  latencyMs: { p50: number; p99: number; max: number };
+  requests: number;
+  errors: number;
+  non2xx: number;
+}
+
+interface AutocannonJson {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; max: number };
+  errors: number;
+  non2xx: number;
+}
+
+const AUTOCANNON = join(__dirname, '../../node_modules/.bin/autocannon');
+
+/** One load run: POSTs `body` to `url` from `connections` connections for `seconds`. */
+export function load(
+  url: string,
+  body: unknown,
+  o: { connections: number; seconds: number; token?: string },
+): Promise<LoadResult> {
+  const args = ['--json', '-c', String(o.connections), '-d', String(o.seconds), '-m', 'POST'];
+  args.push('-H', 'content-type=application/json');
+  if (o.token) args.push('-H', `authorization=Bearer ${o.token}`);
+  args.push('-b', JSON.stringify(body), url);
+  return new Promise((resolve, reject) => {
+    const child = spawn(AUTOCANNON, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`autocannon exited ${code}: ${err.slice(-2000)}`));
+      const r = JSON.parse(out) as AutocannonJson;
+      resolve({
+        requestsPerSecond: Math.round(r.requests.average),
+        latencyMs: { p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max },
+        requests: r.requests.total,
+        errors: r.errors,
+        non2xx: r.non2xx,
+      });
+    });
+  });
+}
+
+/** The ceiling: Fastify + Mercurius answering `{ hello }`, nothing else. */
+async function bareServer(): Promise<{ url: string; close(): Promise<void> }> {
+  const app = fastify();
+  await app.register(mercurius, {
+    schema: 'type Query { hello: String }',
+    resolvers: { Query: { hello: () => 'world' } },
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return { url: `http://127.0.0.1:${port}/graphql`, close: () => app.close() };
+}
+
+const QUOTE = `query($spec: WorkloadSpecInput!) { quote(spec: $spec) { options { vendor pool eurPerHour } } }`;
+const LIST = `{ workloads(first: 50) { edges { node { id name phase } } pageInfo { hasNextPage } } }`;
+const GET = `query($id: ID!) { workload(id: $id) { id name phase } }`;
+
+interface Fixture {
+  client: KubeClient;
+  gw: TestGateway;
+  token: string;
+  tenant: string;
+  someId: string;
+  namespaces: string[];
+}
+
+/** Pools discovered (by a controller that is then stopped), a tenant with seeded workloads, a gateway. */
+async function fixture(sizes: GatewayBenchSizes): Promise<Fixture> {
+  const client = testClient();
+  await installCrds(client);
+  const system = await createTestNamespace(client, 'kentaur-bench');
+  const controller = await startTestController({ namespace: system, identity: 'bench-pools' });
+  await waitFor(
+    'pools discovered',
+    async () => {
+      const pools = (await client.list<AcceleratorPool>(AcceleratorPools)).items;
+      return pools.length >= 4 ? pools : undefined;
+    },
+    { timeoutMs: 60_000 },
+  );
+  // The controller's work would share the cores with the measurement: only its pools stay.
+  await controller.stop();
+  const tenant = await createTenant(client, { name: 'bench', quota: { guaranteedCU: 100, limitCU: 100 } });
+  const gw = await startTestGateway({
+    namespace: system,
+    // The bench measures throughput, not the per-tenant limiter (which would answer 429).
+    rateLimit: { burst: 1_000_000, perSecond: 1_000_000 },
+  });
+  const token = await gw.token({ tenant });
+  await waitFor('tenant cached', () => Promise.resolve(gw.gateway.state.tenant(tenant) ? true : undefined));
+  let someId = '';
+  for (let i = 0; i < sizes.seeded; i++) {
+    const r = await gql<{ submitWorkload: { workload: { id: string } } }>(gw.gateway.url, token, SUBMIT, {
+      input: { spec: aSpec({ accelerators: { count: 8 } }) },
+    });
+    if (r.errors) throw new Error(`seeding: ${JSON.stringify(r.errors)}`);
+    someId = r.data!.submitWorkload.workload.id;
+  }
+  return { client, gw, token, tenant, someId, namespaces: [system, tenant] };
+}
+
+/** Each operation answers with data and no error before it is loaded (so the figures are of real answers). */
+async function preflight(f: Fixture, ops: Record<string, { query: string; variables?: unknown }>) {
+  for (const [name, op] of Object.entries(ops)) {
+    const r = await gql(f.gw.gateway.url, f.token, op.query, op.variables as Record<string, unknown>);
+    if (r.errors || !r.data) throw new Error(`${name} does not answer cleanly: ${JSON.stringify(r.errors)}`);
+  }
+}
+
+export async function runGatewayBench(sizes: GatewayBenchSizes) {
+  const f = await fixture(sizes);
+  const bare = await bareServer();
+  const url = `${f.gw.gateway.url}/graphql`;
+  const spec = aSpec({ accelerators: { count: 8 } });
+  const ops = {
+    'workloads(first: 50)': { query: LIST },
+    'workload(id)': { query: GET, variables: { id: f.someId } },
+    'quote(spec)': { query: QUOTE, variables: { spec } },
+    submitWorkload: { query: SUBMIT, variables: { input: { spec } } },
+  };
+  try {
+    await preflight(f, ops);
+    const o = { connections: sizes.connections, seconds: sizes.seconds };
+    const ceiling = await load(bare.url, { query: '{ hello }' }, o);
+    const results: Record<string, LoadResult & { shareOfCeiling: number }> = {};
+    for (const [name, op] of Object.entries(ops)) {
+      const r = await load(url, op, { ...o, token: f.token });
+      results[name] = {
+        ...r,
+        shareOfCeiling: Number((r.requestsPerSecond / ceiling.requestsPerSecond).toFixed(3)),
+      };
+    }
+    const rss = process.memoryUsage().rss;
+    return {
+      benchmark: 'gateway throughput',
+      date: new Date().toISOString(),
+      machine: machine(),
+      sizes,
+      ceiling,
+      results,
+      gatewayProcessRssMiB: Math.round(rss / 1024 / 1024),
+      targets: {
+        listAndGetShareOfCeiling: {
+          target: '>= 0.5',
+          met: ['workloads(first: 50)', 'workload(id)'].every((k) => results[k]!.shareOfCeiling >= 0.5),
+        },
+        p99Ms: {
+          target: '< 50 (list and get)',
+          met: ['workloads(first: 50)', 'workload(id)'].every((k) => results[k]!.latencyMs.p99 < 50),
+        },
+      },
+    };
+  } finally {
+    await bare.close();
+    await f.gw.stop();
+    for (const ns of f.namespaces) await deleteTestNamespace(f.client, ns);
+    await f.client.delete(Tenants, f.tenant).catch(() => undefined);
+    f.client.close();
+  }
+}

@@ -1,0 +1,38 @@
+import { writeFigures } from './figures';
+import { GATEWAY_FULL, GATEWAY_SMOKE, runGatewayBench } from './gateway-bench';
+
+/**
+ * Gateway throughput on the sandbox (see gateway-bench.ts). Figures go to bench-results/gateway.json
+ * (gateway.smoke.json for BENCH_SMOKE=1). Targets are reported, not asserted.
+ *
+ *   npm run bench -- gateway
+ */
+const smoke = process.env.BENCH_SMOKE === '1';
+
+describe('gateway throughput', () => {
+  it(`loads four operations and the bare ceiling (${smoke ? 'smoke' : 'full'})`, async () => {
+    const figures = await runGatewayBench(smoke ? GATEWAY_SMOKE : GATEWAY_FULL);
+    writeFigures('gateway', smoke, figures);
+    const row = (
+      name: string,
+      r: {
+        requestsPerSecond: number;
+        latencyMs: { p50: number; p99: number };
+        errors: number;
+        non2xx: number;
+      },
+    ) =>
+      `  ${name.padEnd(22)} ${String(r.requestsPerSecond).padStart(7)} req/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  errors ${r.errors}  non-2xx ${r.non2xx}\n`;
+    process.stdout.write(
+      `\ngateway throughput (${figures.sizes.connections} connections, ${figures.sizes.seconds} s each):\n` +
+        row('bare Fastify+Mercurius', figures.ceiling) +
+        Object.entries(figures.results)
+          .map(([name, r]) =>
+            row(name, r).replace(/\n$/, `  (${(r.shareOfCeiling * 100).toFixed(0)} % of ceiling)\n`),
+          )
+          .join(''),
+    );
+    expect(figures.ceiling.requests).toBeGreaterThan(0);
+    for (const r of Object.values(figures.results)) expect(r.requests).toBeGreaterThan(0);
+  });
+});

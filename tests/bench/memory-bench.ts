@@ -1,0 +1,223 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AcceleratorPool, Workload } from '@kentaur/api';
+import { AcceleratorPools, type KubeClient, Nodes, Tenants, waitFor, Workloads } from '@kentaur/k8s-runtime';
+import { makeWorkload } from '@kentaur/testing';
+import {
+  createTestNamespace,
+  deleteTestNamespacesAndWait,
+  testClient,
+  testKubeconfig,
+} from '../support/cluster';
+import { killAllControllerProcesses, startControllerProcess } from '../support/controller-process';
+import { installCrds } from '../support/crds';
+import { aSpec, gql, startTestGateway, SUBMIT } from '../support/gateway';
+import { freePort } from '../support/prometheus';
+import { createTenant } from '../support/tenants';
+import { pooled, round, sampleController } from './e2e-bench';
+import { machine } from './figures';
+import { load } from './gateway-bench';
+
+/**
+ * Memory (`npm run bench -- memory`, issue #8): the controller's heap and RSS with a whole fleet
+ * and a long queue in its informer caches, and the gateway's under load. The workloads stay queued
+ * (their tenants' limit is 0 CU), so the caches hold every Workload with its status while each
+ * scheduling cycle goes over all of them: the controller's largest steady state short of running
+ * pods. The full run uses the gigafactory fleet (15,050 nodes, 100,000 devices).
+ */
+
+export interface MemoryBenchSizes {
+  tenants: number;
+  workloads: number;
+  /** How long the controller is sampled after every workload carries its queue status. */
+  settleMs: number;
+  /** Gateway load: connections and seconds of `workloads(first: 50)`. */
+  gatewayLoad: { connections: number; seconds: number };
+  concurrency: number;
+}
+
+export const MEMORY_FULL: MemoryBenchSizes = {
+  tenants: 500,
+  workloads: 50_000,
+  settleMs: 60_000,
+  gatewayLoad: { connections: 100, seconds: 20 },
+  concurrency: 32,
+};
+
+export const MEMORY_SMOKE: MemoryBenchSizes = {
+  tenants: 2,
+  workloads: 20,
+  settleMs: 3_000,
+  gatewayLoad: { connections: 4, seconds: 1 },
+  concurrency: 4,
+};
+
+const MiB = 2 ** 20;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function countQueued(client: KubeClient, total: number): Promise<number> {
+  let queued = 0;
+  for (const w of (await client.listAll<Workload>(Workloads, { limit: 5_000 })).items)
+    if (w.status?.phase === 'Queued') queued++;
+  return Math.min(queued, total);
+}
+
+export async function runMemoryBench(sizes: MemoryBenchSizes, log: (line: string) => void = () => undefined) {
+  const client = testClient();
+  await installCrds(client);
+  const namespaces: string[] = [];
+  const tenants: string[] = [];
+  const ledgerDir = mkdtempSync(join(tmpdir(), 'kentaur-bench-ledger-'));
+  try {
+    const nodes = (await client.listAll(Nodes, { limit: 5_000 })).items.length;
+    log(`creating ${sizes.tenants} tenants (limit 0 CU) and ${sizes.workloads} workloads`);
+    for (let i = 0; i < sizes.tenants; i++) {
+      const ns = await createTenant(client, {
+        name: `m${String(i).padStart(3, '0')}`,
+        quota: { guaranteedCU: 0, limitCU: 0 },
+      });
+      namespaces.push(ns);
+      tenants.push(ns);
+    }
+    const mix = Array.from({ length: sizes.workloads }, (_, i) =>
+      makeWorkload(`w-${String(i).padStart(5, '0')}`, tenants[i % tenants.length])
+        .kind('Batch')
+        .replicas(1 + (i % 4))
+        .accelerators({ count: 8 })
+        .image('registry.example/bench/train:1')
+        .maxDuration('1h')
+        .obj(),
+    );
+    const started = performance.now();
+    await pooled(mix, sizes.concurrency, async (w) => {
+      await client.create(Workloads, w);
+    });
+    log(`created in ${((performance.now() - started) / 1000).toFixed(1)} s; starting the controller`);
+
+    const system = await createTestNamespace(client, 'kentaur-bench-memory');
+    namespaces.push(system);
+    const healthPort = await freePort();
+    const controller = await startControllerProcess({
+      identity: 'bench-memory',
+      leaseNamespace: system,
+      kubeconfig: testKubeconfig(),
+      logDir: join(tmpdir(), `kentaur-bench-${process.pid}`),
+      ledgerDir,
+      extraArgs: ['--health-port', String(healthPort), '--accounting-interval', '30'],
+    });
+    const metricsUrl = `http://127.0.0.1:${healthPort}/metrics`;
+    let peakRss = 0;
+    let peakHeap = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const s = await sampleController(metricsUrl).catch(() => undefined);
+        if (s) {
+          peakRss = Math.max(peakRss, s.rssBytes);
+          peakHeap = Math.max(peakHeap, s.heapUsedBytes);
+        }
+        await sleep(1_000);
+      }
+    })();
+    const queueStarted = performance.now();
+    let lastLog = 0;
+    try {
+      await waitFor(
+        'every workload queued',
+        async () => {
+          const queued = await countQueued(client, mix.length);
+          if (performance.now() - lastLog > 15_000) {
+            lastLog = performance.now();
+            log(`  ${queued} of ${mix.length} queued`);
+          }
+          return queued >= mix.length ? true : undefined;
+        },
+        { timeoutMs: 30 * 60_000, intervalMs: 5_000 },
+      );
+    } catch (e) {
+      log(`the controller's last lines (${controller.logFile}):\n${controller.tail(40)}`);
+      throw e;
+    }
+    const queuedSeconds = (performance.now() - queueStarted) / 1000;
+    log(`all queued after ${queuedSeconds.toFixed(1)} s; sampling for ${sizes.settleMs / 1000} s`);
+    await sleep(sizes.settleMs);
+    const settled = await sampleController(metricsUrl);
+    sampling = false;
+    await sampler;
+    const pools = (await client.list<AcceleratorPool>(AcceleratorPools)).items;
+    killAllControllerProcesses();
+
+    // The gateway (in this process: its figures include the test runner's own memory) under load.
+    const before = process.memoryUsage();
+    const gw = await startTestGateway({
+      namespace: system,
+      rateLimit: { burst: 1_000_000, perSecond: 1_000_000 },
+    });
+    let gateway;
+    try {
+      const token = await gw.token({ tenant: tenants[0]! });
+      await waitFor('tenant cached', () =>
+        Promise.resolve(gw.gateway.state.tenant(tenants[0]!) ? true : undefined),
+      );
+      const probe = await gql(gw.gateway.url, token, SUBMIT, { input: { spec: aSpec() } });
+      if (probe.errors) throw new Error(`gateway does not answer: ${JSON.stringify(probe.errors)}`);
+      const idle = process.memoryUsage();
+      let rssUnderLoad = 0;
+      const timer = setInterval(
+        () => (rssUnderLoad = Math.max(rssUnderLoad, process.memoryUsage().rss)),
+        250,
+      );
+      const r = await load(
+        `${gw.gateway.url}/graphql`,
+        { query: '{ workloads(first: 50) { edges { node { id name phase } } } }' },
+        { ...sizes.gatewayLoad, token },
+      );
+      clearInterval(timer);
+      gateway = {
+        note: 'the gateway runs in the benchmark process: RSS includes the test runner',
+        processRssMiBBefore: Math.round(before.rss / MiB),
+        processRssMiBIdle: Math.round(idle.rss / MiB),
+        processRssMiBPeakUnderLoad: Math.round(rssUnderLoad / MiB),
+        heapUsedMiBIdle: Math.round(idle.heapUsed / MiB),
+        load: {
+          ...sizes.gatewayLoad,
+          requestsPerSecond: r.requestsPerSecond,
+          p99Ms: r.latencyMs.p99,
+          errors: r.errors,
+        },
+      };
+    } finally {
+      await gw.stop();
+    }
+
+    return {
+      benchmark: 'memory',
+      date: new Date().toISOString(),
+      machine: machine(),
+      sizes,
+      cached: {
+        nodes,
+        devices: pools.reduce((n, p) => n + (p.status?.devices?.capacity ?? 0), 0),
+        tenants: tenants.length,
+        workloads: mix.length,
+      },
+      controller: {
+        secondsUntilAllQueued: round(queuedSeconds, 1),
+        rssMiB: Math.round(settled.rssBytes / MiB),
+        heapUsedMiB: Math.round(settled.heapUsedBytes / MiB),
+        rssMiBPeak: Math.round(peakRss / MiB),
+        heapUsedMiBPeak: Math.round(peakHeap / MiB),
+        ledger: 'PGlite on disk (the chart default)',
+      },
+      gateway,
+      targets: { controllerUnder1_5GiB: { target: '< 1536 MiB RSS', met: peakRss / MiB < 1536 } },
+    };
+  } finally {
+    killAllControllerProcesses();
+    await deleteTestNamespacesAndWait(client, namespaces).catch(() => undefined);
+    for (const t of tenants) await client.delete(Tenants, t).catch(() => undefined);
+    client.close();
+    rmSync(ledgerDir, { recursive: true, force: true });
+  }
+}

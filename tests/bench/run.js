@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+// `npm run bench -- <core|e2e|gateway|memory|all> [--smoke]`: runs benchmarks one after another (never two
+// at once: they would share the cores), each writing bench-results/<name>.json. `core` needs no
+// cluster; the others start a sandbox (as the integration tests do; `e2e` with the bench fleet of
+// 1,150 nodes, `memory` with the gigafactory fleet of 15,050, unless KENTAUR_TEST_FLEET names another). --smoke: small sizes on the
+// default fleet, for a quick check that a benchmark still runs (npm test runs these too).
+// A full run appends a summary of its figures to docs/benchmarks.md.
+'use strict';
+
+const { spawnSync } = require('node:child_process');
+const { join } = require('node:path');
+
+const { appendSummary } = require('./summary.js');
+
+const BENCHES = {
+  core: { config: 'jest.bench.config.js', env: 'CORE_BENCH_SMOKE' },
+  e2e: {
+    config: 'jest.bench-sandbox.config.js',
+    env: 'BENCH_SMOKE',
+    fleet: join(__dirname, '../../deploy/sandbox/fleets/bench.yaml'),
+  },
+  gateway: { config: 'jest.bench-sandbox.config.js', env: 'BENCH_SMOKE' },
+  memory: {
+    config: 'jest.bench-sandbox.config.js',
+    env: 'BENCH_SMOKE',
+    fleet: join(__dirname, '../../deploy/sandbox/fleets/gigafactory.yaml'),
+  },
+};
+
+const args = process.argv.slice(2);
+const smoke = args.includes('--smoke');
+const names = args.filter((a) => !a.startsWith('--'));
+const wanted = names.length === 0 || names.includes('all') ? Object.keys(BENCHES) : names;
+const unknown = wanted.filter((n) => !BENCHES[n]);
+if (unknown.length > 0) {
+  process.stderr.write(
+    `bench: unknown benchmark ${unknown.join(', ')}; known: ${Object.keys(BENCHES).join(', ')}, all\n`,
+  );
+  process.exit(2);
+}
+
+const jest = join(__dirname, '../../node_modules/.bin/jest');
+let failed = 0;
+for (const name of wanted) {
+  const b = BENCHES[name];
+  process.stdout.write(`\n== bench ${name}${smoke ? ' (smoke)' : ''} [${new Date().toISOString()}]\n`);
+  const env = { ...process.env, ...(smoke ? { [b.env]: '1' } : {}) };
+  if (b.fleet && !smoke && !env.KENTAUR_TEST_FLEET) env.KENTAUR_TEST_FLEET = b.fleet;
+  const r = spawnSync(jest, ['-c', join(__dirname, b.config), `tests/bench/${name}.bench.ts`], {
+    stdio: 'inherit',
+    env,
+  });
+  if (r.status !== 0) failed++;
+  else if (!smoke) appendSummary(name);
+}
+process.exit(failed > 0 ? 1 : 0);

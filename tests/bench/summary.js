@@ -1,0 +1,54 @@
+// Appends one row per full benchmark run to the run log at the end of docs/benchmarks.md, from the
+// figures the run wrote to bench-results/<name>.json: the date, the machine, the command and the
+// headline figures. The sections above the log explain the figures; the log is their history.
+'use strict';
+
+const { appendFileSync, readFileSync } = require('node:fs');
+const { join } = require('node:path');
+
+const DOC = join(__dirname, '../../docs/benchmarks.md');
+const LOG_HEADING = '## Run log — appended by `npm run bench`';
+
+/** Headline figures of each benchmark's JSON, as one table cell. */
+const HEADLINES = {
+  core: (f) =>
+    `cycle ${f.results.cycleSecondsMedian} s (median) over ${f.snapshot.pending} pending, ${f.snapshot.nodes} nodes; ` +
+    `${f.results.decisionsPerSecond} decisions/s; heap max ${f.results.heapUsedAfterCycleMaxMiB} MiB`,
+  e2e: (f) =>
+    `${f.submitted.workloads} workloads / ${f.submitted.pods} pods of ${f.sizes.tenants} tenants on ${f.fleet.devices} devices: ` +
+    `raw Jobs ${f.raw.perSecond}/s; admissions ${f.kentaur.admissionsPerSecond.peak10s}/s peak (10 s), ` +
+    `${f.kentaur.admissionsPerSecond.overall}/s overall (${f.kentaur.shareOfRaw.peak10s} of raw); ` +
+    `created→admitted p50/p95/p99 ${sec(f.kentaur.createdToAdmittedSeconds)}; ` +
+    `created→pods bound ${sec(f.kentaur.createdToAllPodsBoundSeconds)}; drained in ${f.kentaur.drainSeconds} s; ` +
+    `controller ${f.controller.cpuSeconds} CPU-s, RSS ${f.controller.rssMiBPeak} MiB, ` +
+    `${f.controller.apiRequestsPerAdmission} API requests/admission`,
+  gateway: (f) =>
+    `ceiling ${f.ceiling.requestsPerSecond} req/s; ` +
+    Object.entries(f.results)
+      .map(([op, r]) => `${op} ${r.requestsPerSecond} req/s p99 ${r.latencyMs.p99} ms`)
+      .join('; '),
+  memory: (f) =>
+    `${f.cached.nodes} nodes, ${f.cached.workloads} workloads cached: controller heap ${f.controller.heapUsedMiB} MiB, ` +
+    `RSS ${f.controller.rssMiB} MiB`,
+};
+
+function sec(p) {
+  return `${p.p50}/${p.p95}/${p.p99} s`;
+}
+
+function appendSummary(name) {
+  const figures = JSON.parse(readFileSync(join(__dirname, '../../bench-results', `${name}.json`), 'utf8'));
+  const headline = (HEADLINES[name] ?? (() => 'see the JSON file'))(figures);
+  const doc = readFileSync(DOC, 'utf8');
+  let text = '';
+  if (!doc.includes(LOG_HEADING)) {
+    text += `\n${LOG_HEADING}\n\n` + '| date (UTC) | command | machine | figures |\n|---|---|---|---|\n';
+  }
+  const m = figures.machine ?? {};
+  const when = (figures.date ?? new Date().toISOString()).slice(0, 16).replace('T', ' ');
+  text += `| ${when} | \`npm run bench -- ${name}\` | ${m.cpus} × ${m.cpuModel}, Node ${m.node} | ${headline} |\n`;
+  appendFileSync(DOC, text);
+  process.stdout.write(`bench ${name}: summary appended to docs/benchmarks.md\n`);
+}
+
+module.exports = { appendSummary };
