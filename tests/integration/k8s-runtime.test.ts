@@ -96,6 +96,46 @@ describe('Informer', () => {
     }
   });
 
+  it('keeps an index current through adds, value changes, deletes and objects without a value', async () => {
+    const owned = (name: string, owner?: string) => ({
+      ...labelled(name),
+      metadata: { name, labels: { test: 'informer', ...(owner ? { owner } : {}) } },
+    });
+    await client.create(ConfigMaps, owned('i1', 'x'), { namespace: ns });
+    const informer = informerOf();
+    informer.start();
+    const names = (owner: string) =>
+      informer
+        .byIndex('owner', owner)
+        .map((o) => o.metadata!.name)
+        .sort();
+    try {
+      await informer.waitForSync();
+      // Added after the sync: built from what the cache already holds.
+      informer.addIndex('owner', (o) => o.metadata?.labels?.owner);
+      expect(() => informer.addIndex('owner', () => undefined)).toThrow(/already exists/);
+      expect(() => informer.byIndex('nope', 'x')).toThrow(/does not exist/);
+      expect(names('x')).toEqual(['i1']);
+      await client.create(ConfigMaps, owned('i2', 'x'), { namespace: ns });
+      await client.create(ConfigMaps, owned('i3'), { namespace: ns });
+      await client.patch(ConfigMaps, 'i1', { metadata: { labels: { owner: 'y' } } }, { namespace: ns });
+      await client.delete(ConfigMaps, 'i2', { namespace: ns });
+      await client.create(ConfigMaps, owned('i4', 'y'), { namespace: ns });
+      await waitFor('the index to follow', () =>
+        Promise.resolve(
+          informer.get(`${ns}/i4`) && informer.get(`${ns}/i2`) === undefined ? true : undefined,
+        ),
+      );
+      expect(names('x')).toEqual([]);
+      expect(names('y')).toEqual(['i1', 'i4']);
+      expect(informer.get(`${ns}/i3`)).toBeDefined(); // cached, in no index entry
+    } finally {
+      await informer.stop();
+      for (const n of ['i1', 'i3', 'i4'])
+        await client.delete(ConfigMaps, n, { namespace: ns }).catch(() => undefined);
+    }
+  });
+
   it('restarts after a failed watch, relists, and reports the deletes it missed', async () => {
     await client.create(ConfigMaps, labelled('keep'), { namespace: ns });
     await client.create(ConfigMaps, labelled('gone'), { namespace: ns });

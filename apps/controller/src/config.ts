@@ -37,6 +37,8 @@ export interface ControllerConfig {
   vendors: GenericVendorConfig[];
   /** Measured power from the vendors' exporters through Prometheus; absent: catalog power × utilisation. */
   power?: PowerConfig;
+  /** Pacing of the queue statuses the scheduler writes; absent: DEFAULT_QUEUE_WRITES (ADR 10). */
+  queueWrites?: { maxPerCycle: number; refreshMs: number; maxRefreshPerCycle: number };
   /** Sandbox mode: copy `sandbox.kentaur.io/*` annotations of a Workload to its pods (KWOK run times). */
   sandbox: boolean;
 }

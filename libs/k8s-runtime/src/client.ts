@@ -341,7 +341,11 @@ export class KubeClient {
 }
 
 function writeQuery(opts: WriteOptions): RequestOptions['query'] {
-  return { dryRun: opts.dryRun ? 'All' : undefined, fieldManager: opts.fieldManager, fieldValidation: opts.fieldValidation };
+  return {
+    dryRun: opts.dryRun ? 'All' : undefined,
+    fieldManager: opts.fieldManager,
+    fieldValidation: opts.fieldValidation,
+  };
 }
 
 function readBody(res: http.IncomingMessage): Promise<string> {

@@ -1,3 +1,4 @@
+export * from './applied';
 export * from './client';
 export * from './clock';
 export * from './errors';

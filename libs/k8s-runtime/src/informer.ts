@@ -47,6 +47,8 @@ class WatchEnded extends Error {}
  */
 export class Informer<T extends KubeObject> {
   private readonly cache = new Map<string, T>();
+  /** Secondary indexes (client-go's Indexer): index name → value → keys of the cached objects. */
+  private readonly indexes = new Map<string, Index<T>>();
   private readonly handlers: InformerHandlers<T>[] = [];
   private resourceVersion: string | undefined;
   private synced = false;
@@ -95,6 +97,26 @@ export class Informer<T extends KubeObject> {
 
   list(): T[] {
     return [...this.cache.values()];
+  }
+
+  /**
+   * Keeps the cached objects findable by `valueOf(obj)` (e.g. the workload a pod belongs to), so a
+   * reader asks {@link byIndex} instead of filtering the whole cache: a reconcile of one object must
+   * not cost the size of the cluster. Objects whose value is undefined are not indexed.
+   */
+  addIndex(name: string, valueOf: (obj: T) => string | undefined): void {
+    if (this.indexes.has(name)) throw new Error(`informer index ${name} already exists`);
+    const index: Index<T> = { valueOf, keys: new Map() };
+    this.indexes.set(name, index);
+    for (const [key, obj] of this.cache) indexAdd(index, key, obj);
+  }
+
+  /** The cached objects whose value in index `name` is `value`. */
+  byIndex(name: string, value: string): T[] {
+    const index = this.indexes.get(name);
+    if (!index) throw new Error(`informer index ${name} does not exist: addIndex it first`);
+    const keys = index.keys.get(value);
+    return keys ? [...keys].map((k) => this.cache.get(k)!) : [];
   }
 
   get size(): number {
@@ -156,7 +178,7 @@ export class Informer<T extends KubeObject> {
     }
     for (const [key, obj] of this.cache) {
       if (!seen.has(key)) {
-        this.cache.delete(key);
+        this.remove(key);
         for (const h of this.handlers) h.onDelete?.(obj);
       }
     }
@@ -197,13 +219,20 @@ export class Informer<T extends KubeObject> {
     }
     const obj = this.trimmed(ev.object);
     if (ev.type === 'DELETED') {
-      this.cache.delete(objectKey(obj));
+      this.remove(objectKey(obj));
       // The event carries the final state (a pod that left a field selector's set carries its end).
       for (const h of this.handlers) h.onDelete?.(obj);
     } else {
       this.upsert(obj);
     }
     this.resourceVersion = rv ?? this.resourceVersion;
+  }
+
+  private remove(key: string): void {
+    const old = this.cache.get(key);
+    if (!old) return;
+    for (const index of this.indexes.values()) indexRemove(index, key, old);
+    this.cache.delete(key);
   }
 
   private trimmed(obj: T): T {
@@ -214,10 +243,35 @@ export class Informer<T extends KubeObject> {
     const key = objectKey(obj);
     const old = this.cache.get(key);
     if (old?.metadata?.resourceVersion === obj.metadata?.resourceVersion && old) return;
+    for (const index of this.indexes.values()) {
+      if (old) indexRemove(index, key, old);
+      indexAdd(index, key, obj);
+    }
     this.cache.set(key, obj);
     for (const h of this.handlers) {
       if (old) h.onUpdate?.(old, obj);
       else h.onAdd?.(obj);
     }
   }
+}
+
+interface Index<T> {
+  valueOf: (obj: T) => string | undefined;
+  keys: Map<string, Set<string>>;
+}
+
+function indexAdd<T>(index: Index<T>, key: string, obj: T): void {
+  const value = index.valueOf(obj);
+  if (value === undefined) return;
+  let keys = index.keys.get(value);
+  if (!keys) index.keys.set(value, (keys = new Set()));
+  keys.add(key);
+}
+
+function indexRemove<T>(index: Index<T>, key: string, obj: T): void {
+  const value = index.valueOf(obj);
+  if (value === undefined) return;
+  const keys = index.keys.get(value);
+  keys?.delete(key);
+  if (keys?.size === 0) index.keys.delete(value);
 }

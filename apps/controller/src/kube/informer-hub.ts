@@ -19,6 +19,11 @@ import {
 import { WORKLOAD_LABEL } from '@kentaur/api';
 import { trimPod } from '../accounting/pod-runs';
 
+/** Index of `pods`: the `namespace/name` of the Workload a pod belongs to (its workload label). */
+export const BY_WORKLOAD = 'workload';
+/** Index of `workloads`: their namespace. */
+export const BY_NAMESPACE = 'namespace';
+
 /**
  * The shared informers of the controller: one cache per resource, started once, read by every
  * reconciler (controllers only keep the caches current; no reconciler lists from the API server).
@@ -53,10 +58,16 @@ export class InformerHub {
     this.nodes = make<Node>(Nodes);
     // Only pods that hold node resources: finished pods release their devices.
     this.pods = make<Pod>(Pods, 'status.phase!=Succeeded,status.phase!=Failed');
+    // A reconcile asks for one workload's pods, or one tenant's workloads, not for the whole cache.
+    this.pods.addIndex(BY_WORKLOAD, (p) => {
+      const workload = p.metadata?.labels?.[WORKLOAD_LABEL];
+      return workload ? `${p.metadata?.namespace}/${workload}` : undefined;
+    });
     // Kentaur's own pods in every phase, trimmed to their run times: the usage meter's source.
     this.workloadPods = make<Pod>(Pods, undefined, WORKLOAD_LABEL, trimPod);
     this.pools = make<AcceleratorPool>(AcceleratorPools);
     this.workloads = make<Workload>(Workloads);
+    this.workloads.addIndex(BY_NAMESPACE, (w) => w.metadata.namespace);
     this.tenants = make<Tenant>(Tenants);
     this.sites = make<Site>(Sites);
     // Only what Kentaur created: other Jobs and Deployments of the cluster are none of its business.

@@ -1,6 +1,7 @@
 import type { AcceleratorPoolStatus } from '@kentaur/api';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import {
+  isApplied,
   AcceleratorPools,
   isConflict,
   ReconcileLoop,
@@ -89,8 +90,11 @@ export class PoolDiscoveryReconciler implements OnApplicationShutdown {
   }
 
   private async applySpec(p: DiscoveredPool): Promise<void> {
+    const desired = discoveredPoolObject(p);
+    // Every pod and node change brings a pass here: an apply that would change nothing is not sent.
+    if (isApplied(desired, this.kube.informers.pools.get(p.name))) return;
     try {
-      await this.kube.client.patch(AcceleratorPools, p.name, discoveredPoolObject(p), {
+      await this.kube.client.patch(AcceleratorPools, p.name, desired, {
         patchType: 'apply',
         fieldManager: FIELD_MANAGER,
       });

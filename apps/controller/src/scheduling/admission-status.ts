@@ -85,7 +85,7 @@ export function preemptedStatus(w: Workload, p: Preemption, now: string): Worklo
 }
 
 /** Condition reasons are CamelCase identifiers: `quota` → `Quota`, `no-image` → `NoImage`. */
-function reasonOf(code: string): string {
+export function reasonOf(code: string): string {
   return code.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
 }
 

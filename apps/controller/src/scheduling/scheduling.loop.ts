@@ -14,6 +14,7 @@ import {
   waitingStatus,
 } from './admission-status';
 import { evacuationDecisions } from './evacuation';
+import { DEFAULT_QUEUE_WRITES, dueQueueWrites } from './queue-writes';
 import { prunable, withAdmissions, type Reservations } from './reservations';
 import { buildSnapshot } from '@kentaur/vendors';
 
@@ -36,6 +37,8 @@ export class SchedulingLoop implements OnApplicationShutdown {
   private lastRun = 0;
   cycles = 0;
   private decidedOn = new Map<string, Workload>();
+  /** When this replica last wrote each waiting workload's queue status (pacing, see queue-writes.ts). */
+  private readonly queueWrittenAt = new Map<string, number>();
   lastResult: CycleResult | undefined;
 
   constructor(
@@ -142,11 +145,27 @@ export class SchedulingLoop implements OnApplicationShutdown {
       if (!reserved.has(p.pool) || !(await this.write(p.victim, (w) => preemptedStatus(w, p, now))))
         failedVictims.add(p.preemptor);
     }
-    for (const a of result.admitted) {
-      if (!reserved.has(a.pool) || (a.preempted.length && failedVictims.has(a.key))) continue;
-      await this.write(a.key, (w) => admittedStatus(w, a, now));
-    }
-    for (const wait of result.waiting) await this.write(wait.key, (w) => waitingStatus(w, wait, now));
+    // Writes of different workloads are independent: several in flight, as the API server allows.
+    const admitted = result.admitted.filter(
+      (a) => reserved.has(a.pool) && !(a.preempted.length && failedVictims.has(a.key)),
+    );
+    await inParallel(admitted, WRITES_IN_FLIGHT, (a) => this.write(a.key, (w) => admittedStatus(w, a, now)));
+    const nowMs = Date.now();
+    for (const key of this.queueWrittenAt.keys())
+      if (!this.decidedOn.has(key)) this.queueWrittenAt.delete(key);
+    const due = dueQueueWrites({
+      waiting: result.waiting,
+      current: (key) => this.decidedOn.get(key),
+      lastWrittenMs: (key) => this.queueWrittenAt.get(key),
+      nowMs,
+      policy: this.config.queueWrites ?? DEFAULT_QUEUE_WRITES,
+    });
+    await inParallel(due, WRITES_IN_FLIGHT, async (wait) => {
+      if (await this.write(wait.key, (w) => waitingStatus(w, wait, now)))
+        this.queueWrittenAt.set(wait.key, nowMs);
+    });
+    // Statuses still due are written by the next cycles: run one soon even if nothing else happens.
+    if (due.length === (this.config.queueWrites ?? DEFAULT_QUEUE_WRITES).maxPerCycle) this.again = true;
     this.record(result, built.snapshot);
     for (const o of built.orphans) {
       await this.write(o.key, (w) =>
@@ -258,4 +277,20 @@ export class SchedulingLoop implements OnApplicationShutdown {
       throw e;
     }
   }
+}
+
+/** Status writes a cycle keeps in flight at once. */
+const WRITES_IN_FLIGHT = 16;
+
+/** Runs `task` over `items` with at most `limit` running at once; rejects with the first failure. */
+async function inParallel<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<unknown>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await task(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

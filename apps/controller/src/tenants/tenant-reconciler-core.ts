@@ -13,7 +13,7 @@ import {
   writeStatusIfChanged,
 } from '@kentaur/k8s-runtime';
 import { VendorRegistry } from '@kentaur/vendors';
-import type { InformerHub } from '../kube/informer-hub';
+import { BY_NAMESPACE, type InformerHub } from '../kube/informer-hub';
 import { KitCache, type KitChange } from './kit-cache';
 import {
   acceleratorResourceNames,
@@ -268,8 +268,7 @@ export class TenantReconcilerCore {
   }
 
   private async writeStatus(tenant: Tenant, namespaces: readonly string[]): Promise<void> {
-    const own = new Set(namespaces);
-    const workloads = this.o.informers.workloads.list().filter((w) => own.has(w.metadata.namespace!));
+    const workloads = namespaces.flatMap((ns) => this.o.informers.workloads.byIndex(BY_NAMESPACE, ns));
     const status = tenantStatus({ tenant, workloads, tierWeights: this.o.tierWeights });
     await writeStatusIfChanged(this.o.client, Tenants, tenant, status);
   }
