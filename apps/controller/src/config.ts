@@ -1,6 +1,7 @@
 import type { GenericVendorConfig } from '@kentaur/vendors';
 import type { PowerConfig } from './accounting/power-reader';
 import { hostname } from 'node:os';
+import type { QueueWritePolicy } from './scheduling/queue-writes';
 
 /** Everything the controller is configured with; built once at start-up and injected (CONTROLLER_CONFIG). */
 export interface ControllerConfig {
@@ -38,7 +39,7 @@ export interface ControllerConfig {
   /** Measured power from the vendors' exporters through Prometheus; absent: catalog power × utilisation. */
   power?: PowerConfig;
   /** Pacing of the queue statuses the scheduler writes; absent: DEFAULT_QUEUE_WRITES (ADR 10). */
-  queueWrites?: { maxPerCycle: number; refreshMs: number; maxRefreshPerCycle: number };
+  queueWrites?: QueueWritePolicy;
   /** Sandbox mode: copy `sandbox.kentaur.io/*` annotations of a Workload to its pods (KWOK run times). */
   sandbox: boolean;
 }

@@ -5,7 +5,12 @@ import { waitingStatus } from './admission-status';
 import { dueQueueWrites, type QueueWritePolicy } from './queue-writes';
 
 const NOW = Date.parse('2026-12-05T12:00:00Z');
-const policy: QueueWritePolicy = { maxPerCycle: 3, refreshMs: 30_000, maxRefreshPerCycle: 2 };
+const policy: QueueWritePolicy = {
+  maxPerCycle: 3,
+  refreshMs: 30_000,
+  maxRefreshPerCycle: 2,
+  budgetMs: 1_000,
+};
 
 const wait = (
   name: string,

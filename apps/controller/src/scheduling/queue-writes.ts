@@ -10,12 +10,15 @@ export interface QueueWritePolicy {
   refreshMs: number;
   /** ...and at most this many such refreshes per cycle, front of the queue first. */
   maxRefreshPerCycle: number;
+  /** No queue status write is started later than this after the cycle's decisions were written. */
+  budgetMs: number;
 }
 
 export const DEFAULT_QUEUE_WRITES: QueueWritePolicy = {
   maxPerCycle: 200,
   refreshMs: 30_000,
   maxRefreshPerCycle: 10,
+  budgetMs: 1_000,
 };
 
 /**

@@ -160,12 +160,20 @@ export class SchedulingLoop implements OnApplicationShutdown {
       nowMs,
       policy: this.config.queueWrites ?? DEFAULT_QUEUE_WRITES,
     });
-    await inParallel(due, WRITES_IN_FLIGHT, async (wait) => {
-      if (await this.write(wait.key, (w) => waitingStatus(w, wait, now)))
-        this.queueWrittenAt.set(wait.key, nowMs);
-    });
+    // On a busy API server (a write taking most of a second) the budget ends the writes early: the
+    // next cycle, and its admissions, do not wait for queue positions (ADR 10).
+    const policy = this.config.queueWrites ?? DEFAULT_QUEUE_WRITES;
+    const written = await inParallel(
+      due,
+      WRITES_IN_FLIGHT,
+      async (wait) => {
+        if (await this.write(wait.key, (w) => waitingStatus(w, wait, now)))
+          this.queueWrittenAt.set(wait.key, nowMs);
+      },
+      nowMs + policy.budgetMs,
+    );
     // Statuses still due are written by the next cycles: run one soon even if nothing else happens.
-    if (due.length === (this.config.queueWrites ?? DEFAULT_QUEUE_WRITES).maxPerCycle) this.again = true;
+    if (due.length === policy.maxPerCycle || written < due.length) this.again = true;
     this.record(result, built.snapshot);
     for (const o of built.orphans) {
       await this.write(o.key, (w) =>
@@ -205,9 +213,10 @@ export class SchedulingLoop implements OnApplicationShutdown {
       ...result.preemptions.map((p) => p.pool),
     ]);
     const ok = new Set<string>();
-    for (const name of names) {
+    // Each pool is its own compare-and-swap: the writes are independent.
+    await inParallel([...names], WRITES_IN_FLIGHT, async (name) => {
       const cached = pools.get(name);
-      if (!cached) continue;
+      if (!cached) return;
       const reservations = withAdmissions({
         current: cached.status?.reservations,
         admissions: result.admitted.filter((a) => a.pool === name),
@@ -216,14 +225,14 @@ export class SchedulingLoop implements OnApplicationShutdown {
         now,
       });
       if (await this.writePool(cached, reservations)) ok.add(name);
-    }
+    });
     return ok;
   }
 
   /** Removes reservations whose admission is over (finished, requeued, preempted, deleted). */
   private async prune(): Promise<void> {
     const { pools, workloads } = this.kube.informers;
-    for (const pool of pools.list()) {
+    await inParallel(pools.list(), WRITES_IN_FLIGHT, async (pool) => {
       const keys = prunable({
         pool: pool.metadata.name!,
         current: pool.status?.reservations,
@@ -231,11 +240,11 @@ export class SchedulingLoop implements OnApplicationShutdown {
         nowMs: Date.now(),
         graceMs: 60_000,
       });
-      if (keys.length === 0) continue;
+      if (keys.length === 0) return;
       const next = { ...pool.status!.reservations };
       for (const k of keys) delete next[k];
       await this.writePool(pool, next);
-    }
+    });
   }
 
   private async writePool(cached: AcceleratorPool, reservations: Reservations): Promise<boolean> {
@@ -282,15 +291,20 @@ export class SchedulingLoop implements OnApplicationShutdown {
 /** Status writes a cycle keeps in flight at once. */
 const WRITES_IN_FLIGHT = 16;
 
-/** Runs `task` over `items` with at most `limit` running at once; rejects with the first failure. */
+/**
+ * Runs `task` over `items` with at most `limit` running at once; rejects with the first failure.
+ * With `deadlineMs` (epoch ms), no item is started after it. Returns how many were started.
+ */
 async function inParallel<T>(
   items: readonly T[],
   limit: number,
   task: (item: T) => Promise<unknown>,
-): Promise<void> {
+  deadlineMs = Infinity,
+): Promise<number> {
   let next = 0;
   const worker = async () => {
-    while (next < items.length) await task(items[next++]!);
+    while (next < items.length && Date.now() < deadlineMs) await task(items[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return next;
 }
