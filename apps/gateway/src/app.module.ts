@@ -32,6 +32,7 @@ import { ApiKeyStore as ApiKeyStoreToken } from './auth/api-keys';
 import { GatewayState } from './kube/gateway-state';
 import { operationLabel, type GatewayMetrics } from './metrics/gateway-metrics';
 import { VENDOR_REGISTRY } from './kube/tokens';
+import { checkDocument } from './security/document-checks';
 import { queryLimitsRule } from './security/query-limits';
 import { subscriptionChecks } from './security/subscription-checks';
 
@@ -98,6 +99,9 @@ function graphqlOptions(config: GatewayConfig, deps: GatewayDeps): MercuriusDriv
     },
     hooks: {
       ...subscriptionChecks({ limits: config.limits, introspection: sandbox, hideSuggestions: !sandbox }),
+      // Between parsing and graphql's validation (documents that pass are cached and skip it).
+      preValidation: (_schema: GraphQLSchema, document: DocumentNode) =>
+        checkDocument(document, config.limits),
       // The metrics' operation label: the first root field, known to the schema.
       preExecution: (
         schema: GraphQLSchema,

@@ -23,6 +23,25 @@ export interface RateLimitConfig {
   perSecond: number;
 }
 
+/**
+ * How long a client may take. Slow clients (slowloris: headers or body a byte at a time, or a
+ * connection that never sends) get 408 and are disconnected once a request has taken `requestMs`;
+ * Node looks for such requests only every `checkIntervalMs` (its default, 30 s, doubled the bound).
+ */
+export interface HttpTimeouts {
+  /** The whole request, headers and body, from its first byte (or the connection's opening). */
+  requestMs: number;
+  /** An idle keep-alive connection between requests. */
+  keepAliveMs: number;
+  checkIntervalMs: number;
+}
+
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = Object.freeze({
+  requestMs: 30_000,
+  keepAliveMs: 10_000,
+  checkIntervalMs: 1_000,
+});
+
 /** Everything the gateway is configured with; built once at start-up and injected (GATEWAY_CONFIG). */
 export interface GatewayConfig {
   /** Path of a kubeconfig; absent: the in-cluster ServiceAccount. */
@@ -57,6 +76,8 @@ export interface GatewayConfig {
   vendors?: GenericVendorConfig[];
   /** Where logs go; default standard output (tests capture them here). */
   logStream?: NodeJS.WritableStream;
+  /** Default DEFAULT_HTTP_TIMEOUTS. */
+  httpTimeouts?: HttpTimeouts;
 }
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');

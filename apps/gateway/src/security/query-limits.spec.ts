@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { buildSchema, getIntrospectionQuery, parse, specifiedRules, validate } from 'graphql';
 import {
   analyzeOperation,
+  checkFieldRepeats,
   checkQuerySource,
   DEFAULT_QUERY_LIMITS,
   queryLimitsRule,
@@ -422,3 +423,27 @@ function renderNamed(roots: readonly FieldTree[]): string {
   const operation = `{ ${roots.map(render).join(' ')} }`;
   return [operation, ...fragments].join('\n');
 }
+
+describe('checkFieldRepeats', () => {
+  const three = { ...DEFAULT_QUERY_LIMITS, maxFieldRepeats: 3 };
+  it.each([
+    ['plain repeats', '{ me { subject subject subject subject } }', 4],
+    [
+      'repeats over inline fragments',
+      '{ me { subject ... on Me { subject subject } ... on Me { subject } } }',
+      4,
+    ],
+    [
+      'repeats over named fragments, each spread counted once',
+      '{ me { subject ...A ...A ...B } } fragment A on Me { subject subject } fragment B on Me { subject }',
+      4,
+    ],
+  ])('rejects %s', (_name, query, actual) => {
+    expect(checkFieldRepeats(parse(query), three)).toMatchObject({ limit: 'repeats', max: 3, actual });
+  });
+
+  it('accepts the same name in different selections, and aliases', () => {
+    const query = '{ __typename me { __typename a: subject b: subject subject } capacity { __typename } }';
+    expect(checkFieldRepeats(parse(query), three)).toBeUndefined();
+  });
+});

@@ -13,6 +13,7 @@ import {
   type SelectionSetNode,
   type ValidationRule,
   type ValueNode,
+  visit,
 } from 'graphql';
 
 /**
@@ -45,6 +46,13 @@ export interface QueryLimits {
   readonly defaultListSize: number;
   /** Largest page a `first`/`last` may ask for; larger values are costed at this size. */
   readonly maxListSize: number;
+  /**
+   * Fields of one selection set under one response name (alias, else name), fragments merged in.
+   * graphql's OverlappingFieldsCanBeMerged compares every pair of same-named fields it merges, so
+   * `{ me { subject subject … } }` costs time quadratic in the repeats: 990 of them, within the
+   * token limit, held the event loop for ~0.4 s per request ("field duplication").
+   */
+  readonly maxFieldRepeats: number;
 }
 
 /**
@@ -63,10 +71,11 @@ export const DEFAULT_QUERY_LIMITS: QueryLimits = Object.freeze({
   maxQueryLength: 15000,
   defaultListSize: 20,
   maxListSize: 100,
+  maxFieldRepeats: 64,
 });
 
 export interface LimitViolation {
-  readonly limit: 'length' | 'tokens' | 'depth' | 'aliases' | 'directives' | 'cost';
+  readonly limit: 'length' | 'tokens' | 'repeats' | 'depth' | 'aliases' | 'directives' | 'cost';
   readonly max: number;
   /** For `tokens`, counting stops at `max + 1`: the document has at least that many. */
   readonly actual: number;
@@ -115,6 +124,50 @@ function countTokens(source: string, stopAt: number): number | undefined {
     throw error;
   }
   return count;
+}
+
+/**
+ * Checks a parsed document before graphql validates it: the most fields that one selection set
+ * holds under one response name, with inline fragments and (each once) spread fragments merged in,
+ * as graphql's OverlappingFieldsCanBeMerged merges them before comparing every pair.
+ */
+export function checkFieldRepeats(document: DocumentNode, limits: QueryLimits): LimitViolation | undefined {
+  const fragments = fragmentsOf(document);
+  let most = 0;
+  visit(document, {
+    SelectionSet(selectionSet) {
+      const counts = new Map<string, number>();
+      countResponseNames(selectionSet, fragments, counts, new Set());
+      for (const count of counts.values()) most = Math.max(most, count);
+    },
+  });
+  if (most <= limits.maxFieldRepeats) return undefined;
+  return {
+    limit: 'repeats',
+    max: limits.maxFieldRepeats,
+    actual: most,
+    message: `a field is requested ${most} times in one selection, more than the limit of ${limits.maxFieldRepeats}: request each field once`,
+  };
+}
+
+function countResponseNames(
+  selectionSet: SelectionSetNode,
+  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
+  counts: Map<string, number>,
+  spread: Set<string>,
+): void {
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) {
+      const name = selection.alias?.value ?? selection.name.value;
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      countResponseNames(selection.selectionSet, fragments, counts, spread);
+    } else if (!spread.has(selection.name.value)) {
+      spread.add(selection.name.value);
+      const fragment = fragments.get(selection.name.value);
+      if (fragment) countResponseNames(fragment.selectionSet, fragments, counts, spread);
+    }
+  }
 }
 
 /**

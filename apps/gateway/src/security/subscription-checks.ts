@@ -6,6 +6,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { GatewayError } from '../errors';
+import { checkDocument } from './document-checks';
 import { checkQuerySource, queryLimitsRule, type QueryLimits } from './query-limits';
 
 /**
@@ -30,6 +31,7 @@ export function subscriptionChecks(o: {
       if (v) throw new GatewayError('QUERY_TOO_COMPLEX', v.message, { limit: v.limit, max: v.max });
     },
     preSubscriptionExecution: (schema: GraphQLSchema, document: DocumentNode) => {
+      checkDocument(document, o.limits);
       const errors = validate(schema, document, rules);
       const first = errors[0];
       if (!first) return;
