@@ -73,6 +73,27 @@ export const E2E_FULL: E2eBenchSizes = {
   seed: 20_261_205,
 };
 
+/**
+ * The full sizes, or smaller ones from BENCH_E2E_WORKLOADS / BENCH_E2E_TENANTS: on a 2-core machine the
+ * 10,000 workloads (44,912 pods) take about an hour to drain, the API server being the limit
+ * (docs/benchmarks.md).
+ */
+export function e2eFullSizes(env: NodeJS.ProcessEnv = process.env): E2eBenchSizes {
+  const n = (name: string, fallback: number) => {
+    const v = env[name];
+    if (v === undefined || v === '') return fallback;
+    const x = Number(v);
+    if (!Number.isInteger(x) || x < 1)
+      throw new Error(`${name} must be a positive integer, got ${JSON.stringify(v)}`);
+    return x;
+  };
+  return {
+    ...E2E_FULL,
+    workloads: n('BENCH_E2E_WORKLOADS', E2E_FULL.workloads),
+    tenants: n('BENCH_E2E_TENANTS', E2E_FULL.tenants),
+  };
+}
+
 export const E2E_SMOKE: E2eBenchSizes = {
   tenants: 3,
   workloads: 12,

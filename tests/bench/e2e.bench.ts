@@ -1,4 +1,4 @@
-import { E2E_FULL, E2E_SMOKE, runE2eBench } from './e2e-bench';
+import { E2E_SMOKE, e2eFullSizes, runE2eBench } from './e2e-bench';
 import { writeFigures } from './figures';
 
 /**
@@ -6,6 +6,7 @@ import { writeFigures } from './figures';
  * (e2e.smoke.json for BENCH_SMOKE=1). Targets are reported, not asserted.
  *
  *   npm run bench -- e2e        (starts a sandbox with deploy/sandbox/fleets/bench.yaml)
+ *   BENCH_E2E_WORKLOADS=2000 BENCH_E2E_TENANTS=40 npm run bench -- e2e    (smaller)
  */
 const smoke = process.env.BENCH_SMOKE === '1';
 
@@ -13,7 +14,7 @@ describe('end-to-end admission', () => {
   it(
     `admits, runs and drains the queue (${smoke ? 'smoke' : 'full'})`,
     async () => {
-      const sizes = smoke ? E2E_SMOKE : E2E_FULL;
+      const sizes = smoke ? E2E_SMOKE : e2eFullSizes();
       const f = await runE2eBench(sizes, (line) => process.stdout.write(`[e2e bench] ${line}\n`));
       writeFigures('e2e', smoke, f);
       const k = f.kentaur;
