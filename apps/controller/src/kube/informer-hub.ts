@@ -52,7 +52,8 @@ export class InformerHub {
         type,
         fieldSelector,
         labelSelector,
-        transform: transform as ((obj: object) => object) | undefined,
+        transform: (obj) =>
+          withoutManagedFields(transform ? ((transform as (o: object) => object)(obj) as typeof obj) : obj),
         onRestart: (e) => onRestart(type.plural, e),
       });
     this.nodes = make<Node>(Nodes);
@@ -105,4 +106,16 @@ export class InformerHub {
   async stop(): Promise<void> {
     await Promise.all(this.all.map((i) => i.stop()));
   }
+}
+
+/**
+ * Server-side apply's field ownership is never read from the caches, and it is a large share of a
+ * busy object (nodes that KWOK, the kubelet and controllers all update): dropped before caching,
+ * as client-go users do with SetTransform. A PUT of a cached copy without managedFields leaves the
+ * server's as they are.
+ */
+export function withoutManagedFields<T extends { metadata?: { managedFields?: unknown } }>(obj: T): T {
+  if (!obj.metadata?.managedFields) return obj;
+  const { managedFields: _dropped, ...metadata } = obj.metadata;
+  return { ...obj, metadata };
 }
