@@ -5,7 +5,7 @@ import { MEMORY_FULL, MEMORY_SMOKE, runMemoryBench } from './memory-bench';
  * Controller and gateway memory on the sandbox (see memory-bench.ts). Figures go to
  * bench-results/memory.json (memory.smoke.json for BENCH_SMOKE=1). The target is reported, not asserted.
  *
- *   npm run bench -- memory     (starts a sandbox with deploy/sandbox/fleets/gigafactory.yaml)
+ *   npm run bench -- memory     (starts a sandbox with deploy/sandbox/fleets/bench.yaml)
  */
 const smoke = process.env.BENCH_SMOKE === '1';
 

@@ -46,7 +46,12 @@ function appendSummary(name) {
   }
   const m = figures.machine ?? {};
   const when = (figures.date ?? new Date().toISOString()).slice(0, 16).replace('T', ' ');
-  text += `| ${when} | \`npm run bench -- ${name}\` | ${m.cpus} × ${m.cpuModel}, Node ${m.node} | ${headline} |\n`;
+  // Smaller e2e runs name the sizes they were given (tests/bench/e2e-bench.ts, e2eFullSizes).
+  const env =
+    name === 'e2e' && figures.sizes && figures.sizes.workloads !== 10000
+      ? `BENCH_E2E_WORKLOADS=${figures.sizes.workloads} BENCH_E2E_TENANTS=${figures.sizes.tenants} `
+      : '';
+  text += `| ${when} | \`${env}npm run bench -- ${name}\` | ${m.cpus} × ${m.cpuModel}, Node ${m.node} | ${headline} |\n`;
   appendFileSync(DOC, text);
   process.stdout.write(`bench ${name}: summary appended to docs/benchmarks.md\n`);
 }
