@@ -114,8 +114,9 @@ export class InformerHub {
  * as client-go users do with SetTransform. A PUT of a cached copy without managedFields leaves the
  * server's as they are.
  */
-export function withoutManagedFields<T extends { metadata?: { managedFields?: unknown } }>(obj: T): T {
-  if (!obj.metadata?.managedFields) return obj;
-  const { managedFields: _dropped, ...metadata } = obj.metadata;
+export function withoutManagedFields<T extends { metadata?: object }>(obj: T): T {
+  const m = obj.metadata as { managedFields?: unknown } | undefined;
+  if (!m?.managedFields) return obj;
+  const { managedFields: _dropped, ...metadata } = m;
   return { ...obj, metadata };
 }

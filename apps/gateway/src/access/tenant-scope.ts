@@ -1,7 +1,7 @@
 import type { Tenant, Workload } from '@kentaur/api';
 import type { Principal } from '../auth/principal';
 import { forbidden, notFound } from '../errors';
-import type { GatewayState } from '../kube/gateway-state';
+import { BY_NAMESPACE, type GatewayState } from '../kube/gateway-state';
 
 /**
  * The one place where a principal becomes the set of things it may see and touch. Resolvers never
@@ -58,8 +58,8 @@ export class TenantScope {
   /** Every workload the principal may see. */
   workloads(): Workload[] {
     const allowed = this.namespaces();
-    const all = this.state.workloads.list();
-    return allowed === undefined ? all : all.filter((w) => allowed.has(w.metadata.namespace ?? ''));
+    if (allowed === undefined) return this.state.workloads.list();
+    return [...allowed].flatMap((ns) => this.state.workloads.byIndex(BY_NAMESPACE, ns));
   }
 }
 

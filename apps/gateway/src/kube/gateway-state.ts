@@ -14,6 +14,9 @@ import {
 } from '@kentaur/k8s-runtime';
 import { buildSnapshot, type SnapshotDefaults } from '@kentaur/vendors';
 
+/** Index of `workloads`: their namespace. */
+export const BY_NAMESPACE = 'namespace';
+
 /**
  * What the gateway reads, cached by informers: the gateway itself is stateless, and every query is
  * answered from these caches (kept current by watches) instead of a request to the API server.
@@ -33,6 +36,9 @@ export class GatewayState {
   ) {
     const make = <T extends KubeObject>(type: ResourceType) => new Informer<T>({ client, type });
     this.workloads = make<Workload>(Workloads);
+    // A tenant's list reads its namespaces' entries, not the whole cache (`npm run bench -- memory`:
+    // filtering 50,000 cached workloads per request held workloads(first: 50) to 182 requests/s).
+    this.workloads.addIndex(BY_NAMESPACE, (w) => w.metadata.namespace);
     this.tenants = make<Tenant>(Tenants);
     this.pools = make<AcceleratorPool>(AcceleratorPools);
     this.sites = make<Site>(Sites);
