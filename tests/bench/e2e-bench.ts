@@ -19,21 +19,12 @@ import {
 import { makeWorkload } from '@kentaur/testing';
 import { VendorRegistry } from '@kentaur/vendors';
 import { desiredObjects } from '../../apps/controller/src/workloads/workload-objects';
-import {
-  createTestNamespace,
-  deleteTestNamespacesAndWait,
-  testClient,
-  testKubeconfig,
-} from '../support/cluster';
-import { freePort } from '../support/prometheus';
-import {
-  type ControllerProcess,
-  killAllControllerProcesses,
-  startControllerProcess,
-} from '../support/controller-process';
+import { createTestNamespace, deleteTestNamespacesAndWait, testClient } from '../support/cluster';
+import { type ControllerProcess, killAllControllerProcesses } from '../support/controller-process';
 import { installCrds } from '../support/crds';
 import { seededRandom } from '../support/random';
 import { createTenant } from '../support/tenants';
+import { samplePeaks, sampleController, startBenchController } from './bench-controller';
 import { machine } from './figures';
 
 /**
@@ -108,7 +99,6 @@ export const E2E_SMOKE: E2eBenchSizes = {
 };
 
 const VENDORS = ['nvidia', 'amd', 'intel', 'tenstorrent'];
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** p50/p95/p99/max of a list of milliseconds, in seconds with millisecond precision. */
 export function percentiles(ms: number[]): { p50: number; p95: number; p99: number; max: number } {
@@ -127,17 +117,6 @@ export function peakRate(times: number[], windowMs: number): number {
     best = Math.max(best, j - i + 1);
   }
   return Math.round((best / windowMs) * 1000 * 10) / 10;
-}
-
-/** Sum of every sample of one metric in a Prometheus text exposition. */
-export function metricSum(text: string, name: string): number {
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name) || (line[name.length] !== ' ' && line[name.length] !== '{')) continue;
-    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
-    if (Number.isFinite(value)) sum += value;
-  }
-  return sum;
 }
 
 /** Runs `task` over `items` with at most `limit` in flight. */
@@ -216,25 +195,6 @@ async function rawJobRate(
 }
 
 export const round = (v: number, digits: number) => Math.round(v * 10 ** digits) / 10 ** digits;
-
-interface ControllerSample {
-  cpuSeconds: number;
-  rssBytes: number;
-  heapUsedBytes: number;
-  apiRequests: number;
-  admissions: number;
-}
-
-export async function sampleController(metricsUrl: string): Promise<ControllerSample> {
-  const text = await (await fetch(metricsUrl)).text();
-  return {
-    cpuSeconds: metricSum(text, 'kentaur_process_cpu_seconds_total'),
-    rssBytes: metricSum(text, 'kentaur_process_resident_memory_bytes'),
-    heapUsedBytes: metricSum(text, 'kentaur_nodejs_heap_size_used_bytes'),
-    apiRequests: metricSum(text, 'kentaur_api_requests_total'),
-    admissions: metricSum(text, 'kentaur_admission_attempts_total{result="admitted"'),
-  };
-}
 
 /** What the watches saw of each workload: when it was admitted, when all its pods were bound, when it ended. */
 class Observer {
@@ -328,17 +288,9 @@ export async function runE2eBench(sizes: E2eBenchSizes, log: (line: string) => v
   try {
     const system = await createTestNamespace(client, 'kentaur-bench-e2e');
     namespaces.push(system);
-    const healthPort = await freePort();
-    controller = await startControllerProcess({
-      identity: 'bench',
-      leaseNamespace: system,
-      kubeconfig: testKubeconfig(),
-      logDir: join(tmpdir(), `kentaur-bench-${process.pid}`),
-      ledgerDir,
-      // The controller's defaults, not the tests' fast ones: the health port is fixed to read /metrics.
-      extraArgs: ['--health-port', String(healthPort), '--accounting-interval', '30'],
-    });
-    const metricsUrl = `http://127.0.0.1:${healthPort}/metrics`;
+    const bench = await startBenchController({ identity: 'bench', namespace: system, ledgerDir });
+    controller = bench.controller;
+    const { metricsUrl } = bench;
     const pools = await waitFor(
       `${sizes.pools} pools discovered`,
       async () => {
@@ -375,19 +327,7 @@ export async function runE2eBench(sizes: E2eBenchSizes, log: (line: string) => v
     await observer.start();
 
     const before = await sampleController(metricsUrl);
-    let peakRss = before.rssBytes;
-    let peakHeap = before.heapUsedBytes;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        const s = await sampleController(metricsUrl).catch(() => undefined);
-        if (s) {
-          peakRss = Math.max(peakRss, s.rssBytes);
-          peakHeap = Math.max(peakHeap, s.heapUsedBytes);
-        }
-        await sleep(2_000);
-      }
-    })();
+    const sampler = samplePeaks(metricsUrl, 2_000);
 
     log(
       `submitting ${mix.length} workloads (${pods} pods, ${deviceDemand} device-runs for ${devices} devices)`,
@@ -416,8 +356,9 @@ export async function runE2eBench(sizes: E2eBenchSizes, log: (line: string) => v
       { timeoutMs: sizes.drainTimeoutMs, intervalMs: 250 },
     );
     const drainSeconds = (performance.now() - started) / 1000;
-    sampling = false;
-    await sampler;
+    const peaks = await sampler.stop();
+    const peakRss = Math.max(before.rssBytes, peaks.rssBytes);
+    const peakHeap = Math.max(before.heapUsedBytes, peaks.heapUsedBytes);
     const after = await sampleController(metricsUrl);
 
     const keys = [...created.keys()];

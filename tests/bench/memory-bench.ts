@@ -4,18 +4,13 @@ import { join } from 'node:path';
 import type { AcceleratorPool, Workload } from '@kentaur/api';
 import { AcceleratorPools, type KubeClient, Nodes, Tenants, waitFor, Workloads } from '@kentaur/k8s-runtime';
 import { makeWorkload } from '@kentaur/testing';
-import {
-  createTestNamespace,
-  deleteTestNamespacesAndWait,
-  testClient,
-  testKubeconfig,
-} from '../support/cluster';
-import { killAllControllerProcesses, startControllerProcess } from '../support/controller-process';
+import { createTestNamespace, deleteTestNamespacesAndWait, testClient } from '../support/cluster';
+import { killAllControllerProcesses } from '../support/controller-process';
 import { installCrds } from '../support/crds';
 import { aSpec, gql, startTestGateway, SUBMIT } from '../support/gateway';
-import { freePort } from '../support/prometheus';
 import { createTenant } from '../support/tenants';
-import { metricSum, pooled, round, sampleController } from './e2e-bench';
+import { metricSum, samplePeaks, sampleController, startBenchController } from './bench-controller';
+import { pooled, round } from './e2e-bench';
 import { machine } from './figures';
 import { load } from './gateway-bench';
 
@@ -98,29 +93,12 @@ export async function runMemoryBench(sizes: MemoryBenchSizes, log: (line: string
 
     const system = await createTestNamespace(client, 'kentaur-bench-memory');
     namespaces.push(system);
-    const healthPort = await freePort();
-    const controller = await startControllerProcess({
+    const { controller, metricsUrl } = await startBenchController({
       identity: 'bench-memory',
-      leaseNamespace: system,
-      kubeconfig: testKubeconfig(),
-      logDir: join(tmpdir(), `kentaur-bench-${process.pid}`),
+      namespace: system,
       ledgerDir,
-      extraArgs: ['--health-port', String(healthPort), '--accounting-interval', '30'],
     });
-    const metricsUrl = `http://127.0.0.1:${healthPort}/metrics`;
-    let peakRss = 0;
-    let peakHeap = 0;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        const s = await sampleController(metricsUrl).catch(() => undefined);
-        if (s) {
-          peakRss = Math.max(peakRss, s.rssBytes);
-          peakHeap = Math.max(peakHeap, s.heapUsedBytes);
-        }
-        await sleep(1_000);
-      }
-    })();
+    const sampler = samplePeaks(metricsUrl, 1_000);
     const cyclesStarted = performance.now();
     try {
       // Two whole scheduling cycles: the caches are synced and every workload has been decided on.
@@ -141,8 +119,7 @@ export async function runMemoryBench(sizes: MemoryBenchSizes, log: (line: string
     await sleep(sizes.settleMs);
     const settled = await sampleController(metricsUrl);
     const queued = await countQueued(client, mix.length);
-    sampling = false;
-    await sampler;
+    const { rssBytes: peakRss, heapUsedBytes: peakHeap } = await sampler.stop();
     const pools = (await client.list<AcceleratorPool>(AcceleratorPools)).items;
     killAllControllerProcesses();
 
