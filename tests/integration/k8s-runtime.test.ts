@@ -2,7 +2,16 @@
 // and deletes through watch restarts and relists; leader election gives the Lease to exactly one
 // candidate and hands it over when the leader goes away.
 import type { ConfigMap } from 'kubernetes-types/core/v1';
-import { ConfigMaps, Informer, LeaderElector, type KubeClient, waitFor } from '@kentaur/k8s-runtime';
+import {
+  ConfigMaps,
+  Informer,
+  LeaderElector,
+  Leases,
+  microTime,
+  type KubeClient,
+  type KubeObject,
+  waitFor,
+} from '@kentaur/k8s-runtime';
 import { createTestNamespace, testClient } from '../support/cluster';
 
 const cm = (name: string, data: Record<string, string> = {}): ConfigMap => ({
@@ -197,14 +206,17 @@ describe('LeaderElector', () => {
   });
   afterAll(() => client.close());
 
-  const candidate = (identity: string, log: string[]) =>
+  const candidate = (
+    identity: string,
+    log: string[],
+    timing = { leaseDurationMs: 3000, renewDeadlineMs: 2000 },
+  ) =>
     new LeaderElector({
       client,
       namespace: ns,
       name: 'kentaur-controller',
       identity,
-      leaseDurationMs: 3000,
-      renewDeadlineMs: 2000,
+      ...timing,
       retryPeriodMs: 200,
       onStartedLeading: () => log.push(`${identity} leads`),
       onStoppedLeading: () => log.push(`${identity} stops`),
@@ -245,6 +257,42 @@ describe('LeaderElector', () => {
       timeoutMs: 15_000,
     });
     expect(Date.now() - started).toBeGreaterThanOrEqual(2500); // not before the lease duration passed
+    await b.stop();
+  });
+
+  it('a leader whose Lease is handed to another replica steps down at its next round, not at the renew deadline', async () => {
+    const log: string[] = [];
+    // A long deadline: before this behaviour, the old leader led on for up to 15 s beside the new one.
+    const timing = { leaseDurationMs: 20_000, renewDeadlineMs: 15_000 };
+    const a = candidate('a3', log, timing);
+    const b = candidate('b3', log, timing);
+    a.start();
+    await waitFor('a3 to lead', () => Promise.resolve(a.isLeader() ? true : undefined));
+    b.start();
+    await new Promise((r) => setTimeout(r, 600));
+    expect(b.isLeader()).toBe(false);
+    // An administrator (or another replica's clock) hands the Lease to b3.
+    const lease = await client.get<{ metadata: object; spec: Record<string, unknown> } & KubeObject>(
+      Leases,
+      'kentaur-controller',
+      ns,
+    );
+    const handedAt = Date.now();
+    await client.replace(Leases, {
+      ...lease,
+      spec: { ...lease.spec, holderIdentity: 'b3', renewTime: microTime(handedAt) },
+    });
+    await waitFor('a3 to step down', () => Promise.resolve(a.isLeader() ? undefined : true), {
+      timeoutMs: 5_000,
+    });
+    expect(Date.now() - handedAt).toBeLessThan(timing.renewDeadlineMs / 3);
+    await waitFor('b3 to lead', () => Promise.resolve(b.isLeader() ? true : undefined), { timeoutMs: 5_000 });
+    // a3 does not take it back while b3 renews it.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect([a.isLeader(), b.isLeader()]).toEqual([false, true]);
+    // b3 may start leading just before a3's round sees the handover: the two run independently.
+    expect([...log].sort()).toEqual(['a3 leads', 'a3 stops', 'b3 leads']);
+    await a.stop();
     await b.stop();
   });
 });

@@ -29,6 +29,8 @@ export interface LeaderElectorOptions {
   onNewLeader?: (identity: string) => void;
 }
 
+type Round = 'held' | 'lost' | 'failed';
+
 /** Kubernetes MicroTime: RFC 3339 with exactly six fractional digits. */
 export function microTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
@@ -90,14 +92,19 @@ export class LeaderElector {
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
-      let ok: boolean;
+      let round: Round;
       try {
-        ok = await this.tryAcquireOrRenew();
+        round = await this.tryAcquireOrRenew();
       } catch {
-        ok = false;
+        round = 'failed';
       }
+      const ok = round === 'held';
       const now = this.clock.now();
       if (ok) this.lastRenew = now;
+      // Another holder in a live record: the lease was taken from us (expired on the other
+      // replica's clock, or handed over by an administrator). Stop at once instead of leading on
+      // until the renew deadline: two leaders are safe (every write is optimistic) but wasteful.
+      if (this.leading && round === 'lost') this.setLeading(false);
       if (this.leading && !ok && now - this.lastRenew >= this.renewDeadlineMs) this.setLeading(false);
       if (!this.leading && ok) this.setLeading(true);
       await this.sleep(this.retryMs);
@@ -129,15 +136,19 @@ export class LeaderElector {
     };
   }
 
-  /** One round: create the Lease if there is none, else take or renew it when that is allowed. */
-  private async tryAcquireOrRenew(): Promise<boolean> {
+  /**
+   * One round: create the Lease if there is none, else take or renew it when that is allowed.
+   * 'held': we hold it now; 'lost': another candidate holds a live record; 'failed': no answer or
+   * a lost race (the renew deadline decides).
+   */
+  private async tryAcquireOrRenew(): Promise<Round> {
     const lease = await this.getLease();
-    if (lease === undefined) return this.createLease();
+    if (lease === undefined) return (await this.createLease()) ? 'held' : 'failed';
     const spec = lease.spec ?? {};
     const holder = spec.holderIdentity ?? '';
     this.noteLeader(holder);
-    if (holder && holder !== this.o.identity && !this.expired(spec)) return false;
-    return this.takeLease(lease, holder === this.o.identity);
+    if (holder && holder !== this.o.identity && !this.expired(spec)) return 'lost';
+    return (await this.takeLease(lease, holder === this.o.identity)) ? 'held' : 'failed';
   }
 
   private async getLease(): Promise<Lease | undefined> {

@@ -5,3 +5,4 @@ export * from './layout';
 export * from './processes';
 export * from './sandbox';
 export * from './crds';
+export * from './restart';

@@ -8,6 +8,12 @@ export interface ManagedProcess {
   component: string;
   pid: number;
   binary: string;
+  /** What it was started with, so that it can be restarted the same way (restartComponent). */
+  args?: string[];
+  logFile?: string;
+  /** Its health endpoint, and the CA file pinned when probing it (kube-apiserver). */
+  healthUrl?: string;
+  caFile?: string;
 }
 
 export interface SandboxState {
@@ -58,7 +64,7 @@ export function startProcess(
     const child = spawn(binary, args, { detached: true, stdio: ['ignore', fd, fd] });
     if (child.pid === undefined) throw new Error(`${component}: could not start ${binary}`);
     child.unref();
-    return { component, pid: child.pid, binary };
+    return { component, pid: child.pid, binary, args, logFile };
   } finally {
     closeSync(fd);
   }

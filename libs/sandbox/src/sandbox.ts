@@ -110,19 +110,23 @@ interface ComponentSpec {
   binary: string;
   args: string[];
   healthUrl: string;
-  ca?: Buffer;
+  caFile?: string;
 }
 
 /** Starts one component, records it in the state file at once, and waits for its health endpoint. */
 async function startComponent(s: Starter, c: ComponentSpec): Promise<void> {
   s.log(`starting ${c.component}`);
   const logFile = s.layout.log(c.component);
-  const proc = startProcess(c.component, c.binary, c.args, logFile);
+  const proc = {
+    ...startProcess(c.component, c.binary, c.args, logFile),
+    healthUrl: c.healthUrl,
+    caFile: c.caFile,
+  };
   s.state.processes.push(proc);
   writeState(s.layout.state, s.state);
   try {
     await waitHealthy(c.component, c.healthUrl, {
-      ca: c.ca,
+      ca: c.caFile ? readFileSync(c.caFile) : undefined,
       timeoutMs: s.timeoutMs,
       isRunning: () => isOurs(proc),
     });
@@ -143,13 +147,12 @@ async function startControlPlane(s: Starter, bins: BinaryPaths, plan: StartPlan)
     args: etcdArgs(ports, files),
     healthUrl: `http://127.0.0.1:${ports.etcdClient}/health`,
   });
-  const ca = readFileSync(files.pki.caCert);
   await startComponent(s, {
     component: 'kube-apiserver',
     binary: bins.kubeApiserver,
     args: apiserverArgs(ports, files),
     healthUrl: `${server}/readyz`,
-    ca,
+    caFile: files.pki.caCert,
   });
   await startComponent(s, {
     component: 'kube-controller-manager',
