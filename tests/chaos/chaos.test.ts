@@ -11,17 +11,20 @@
 //   chaos <scenario> seed=<n>: faults=<k by kind> workloads=<n> violations=<n> recovery=<ms>
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AcceleratorPool, Workload } from '@kentaur/api';
+import type { Workload } from '@kentaur/api';
 import type { RunningController } from '@kentaur/controller';
-import { AcceleratorPools, type KubeClient, Tenants, waitFor, Workloads } from '@kentaur/k8s-runtime';
+import type { KubeClient } from '@kentaur/k8s-runtime';
 import { openLedger, type Ledger } from '@kentaur/ledger';
-import { makeWorkload } from '@kentaur/testing';
 import {
-  createTestNamespace,
-  deleteTestNamespacesAndWait,
-  testClient,
-  testKubeconfig,
-} from '../support/cluster';
+  BASE_SEED,
+  ChaosHarness,
+  chaosSeeds,
+  FULL,
+  report,
+  type ScenarioResult,
+  sleep,
+} from '../support/chaos-harness';
+import { createTestNamespace, testClient, testKubeconfig } from '../support/cluster';
 import { Recorder } from '../support/cluster-recorder';
 import { startTestController } from '../support/controller';
 import {
@@ -33,27 +36,16 @@ import {
 import { installCrds } from '../support/crds';
 import { FaultProxy, type FaultRule, type RequestInfo } from '../support/fault-proxy';
 import { seededRandom } from '../support/random';
-import { checkInvariants, checkSafety, type InvariantScope, unsettled } from '../support/invariants';
+import type { InvariantScope } from '../support/invariants';
 import { startPostgres, type PostgresServer } from '../support/postgres';
-import { createTenant } from '../support/tenants';
 
-const FULL = process.env.KENTAUR_CHAOS === 'full';
 const SIZE = FULL
   ? { workloads: 60, seeds: 3, faultWindowMs: 30_000, kills: 8, submitGapMs: 250 }
   : { workloads: 20, seeds: 1, faultWindowMs: 6_000, kills: 3, submitGapMs: 150 };
-const BASE_SEED = Number(process.env.KENTAUR_CHAOS_SEED ?? 20_261_122);
-const SEEDS = process.env.KENTAUR_CHAOS_SEED
-  ? [BASE_SEED]
-  : Array.from({ length: SIZE.seeds }, (_, i) => BASE_SEED + i);
-/** After the faults stop, the controller must converge within this (all work settled)... */
-const CONVERGE_BOUND_MS = 60_000;
-/** ...and all the (short) work must have finished within this. */
+const SEEDS = chaosSeeds(SIZE.seeds);
+/** All the (short) work must have finished within this after the faults stopped. */
 const FINISH_BOUND_MS = FULL ? 180_000 : 90_000;
-const POOLS = ['dk-1-amd-mi300x', 'dk-1-nvidia-h100', 'dk-1-intel-gaudi3'];
-const VENDORS = ['amd', 'nvidia', 'intel'];
-const TERMINAL = new Set(['Succeeded', 'Failed', 'Cancelled']);
 const LOG_DIR = join(tmpdir(), `kentaur-chaos-${process.pid}`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The faults of each proxy scenario: what the controller's API traffic meets. */
 const SCENARIO_RULES: Record<'conflict-5xx-latency' | 'watch' | 'throttle', FaultRule[]> = {
@@ -76,19 +68,14 @@ const SCENARIO_RULES: Record<'conflict-5xx-latency' | 'watch' | 'throttle', Faul
   throttle: [{ kind: '429', p: 0.3, retryAfterSeconds: 1 }],
 };
 
-interface ScenarioResult {
-  summary: string;
-  violations: string[];
-}
-
 describe('chaos: faults on the controller, then the invariants', () => {
   let client: KubeClient;
   let proxy: FaultProxy;
-  const namespaces: string[] = [];
-  const tenants: string[] = [];
+  let harness: ChaosHarness;
 
   beforeAll(async () => {
     client = testClient();
+    harness = new ChaosHarness(client, FINISH_BOUND_MS);
     await installCrds(client);
     proxy = await FaultProxy.start({ upstreamKubeconfig: testKubeconfig(), seed: BASE_SEED });
   });
@@ -98,149 +85,11 @@ describe('chaos: faults on the controller, then the invariants', () => {
     client?.close();
   });
 
-  async function cleanUp(): Promise<void> {
-    await deleteTestNamespacesAndWait(client, namespaces.splice(0));
-    for (const t of tenants.splice(0)) await client.delete(Tenants, t).catch(() => undefined);
-  }
-
-  /** Two tenants: a small one whose limit makes work queue (and must hold), and a bigger one. */
-  async function twoTenants(tag: string): Promise<string[]> {
-    const small = await createTenant(client, { name: `${tag}-s`, quota: { guaranteedCU: 2, limitCU: 6 } });
-    const big = await createTenant(client, {
-      name: `${tag}-b`,
-      quota: { guaranteedCU: 10, limitCU: 30 },
-      tier: 'commercial',
-    });
-    namespaces.push(small, big);
-    tenants.push(small, big);
-    return [small, big];
-  }
-
-  async function poolsDiscovered(): Promise<void> {
-    for (const pool of POOLS)
-      await waitFor(
-        `${pool} discovered`,
-        async () => {
-          const p = await client.get<AcceleratorPool>(AcceleratorPools, pool).catch(() => undefined);
-          return (p?.status?.devices?.capacity ?? 0) > 0 ? p : undefined;
-        },
-        { timeoutMs: 60_000 },
-      );
-  }
-
-  /** The seeded workload mix: 1 replica of 1–2 devices on any of three vendors, 2–4 s of run time. */
-  function workloadMix(seed: number, tenantNs: string[], count: number): Workload[] {
-    const random = seededRandom(seed ^ 0x5eed);
-    return Array.from({ length: count }, (_, i) => {
-      const ns = tenantNs[Math.floor(random() * tenantNs.length)]!;
-      const w = makeWorkload(`w-${String(i).padStart(3, '0')}`, ns)
-        .kind('Batch')
-        .replicas(1)
-        .accelerators({ count: 1 + Math.floor(random() * 2), vendors: VENDORS })
-        .image('registry.example/chaos/job:1')
-        .maxDuration('1h')
-        .obj();
-      w.metadata.annotations = { 'sandbox.kentaur.io/run-for': `${2 + Math.floor(random() * 3)}s` };
-      return w;
-    });
-  }
-
-  /** Submits each workload (directly, not through the proxy) and records the UID it got. */
-  async function submitAll(ws: Workload[], submitted: Map<string, string>): Promise<void> {
-    for (const w of ws) {
-      const created = await client.create<Workload>(Workloads, w);
-      submitted.set(`${w.metadata.namespace}/${w.metadata.name}`, created.metadata.uid!);
-      await sleep(SIZE.submitGapMs);
-    }
-  }
-
-  /** Samples the safety invariants every second until stopped; returns each distinct violation once. */
-  function sampleSafety(scope: InvariantScope): { stop: () => Promise<string[]> } {
-    const seen = new Set<string>();
-    let running = true;
-    const loop = (async () => {
-      while (running) {
-        for (const v of await checkSafety(scope).catch(() => [] as string[])) seen.add(v);
-        await sleep(1000);
-      }
-    })();
-    return {
-      stop: async () => {
-        running = false;
-        await loop;
-        return [...seen];
-      },
-    };
-  }
-
-  /**
-   * After the faults stopped: converged within the bound (recovery measured), then all work
-   * finished, then every invariant (retried for up to 30 s while the ledger catches up).
-   */
-  async function afterFaults(
-    scope: InvariantScope,
-    stoppedAt: number,
-  ): Promise<{ recoveryMs: number; violations: string[] }> {
-    const violations: string[] = [];
-    let last: string[] = [];
-    let recoveryMs = -1;
-    while (Date.now() - stoppedAt < CONVERGE_BOUND_MS) {
-      last = await unsettled(scope).catch((e: Error) => [`checker: ${e.message}`]);
-      if (last.length === 0) {
-        recoveryMs = Date.now() - stoppedAt;
-        break;
-      }
-      await sleep(250);
-    }
-    if (recoveryMs < 0)
-      violations.push(`not converged ${CONVERGE_BOUND_MS} ms after the faults stopped: ${last.join('; ')}`);
-    let notDone: string[] = [];
-    await waitFor(
-      'all workloads finished',
-      async () => {
-        notDone = [];
-        for (const ns of scope.tenants)
-          for (const w of (await client.list<Workload>(Workloads, { namespace: ns })).items)
-            if (!TERMINAL.has(w.status?.phase ?? ''))
-              notDone.push(
-                `${ns}/${w.metadata.name}: ${w.status?.phase} attempts=${w.status?.attempts} ${w.status?.queue?.reason ?? ''}`,
-              );
-        return notDone.length === 0 ? true : undefined;
-      },
-      { timeoutMs: FINISH_BOUND_MS, intervalMs: 500 },
-    ).catch(() =>
-      violations.push(
-        `not all finished ${FINISH_BOUND_MS} ms after the faults stopped: ${notDone.join('; ')}`,
-      ),
-    );
-    let final: string[];
-    const deadline = Date.now() + 30_000;
-    do {
-      final = await checkInvariants(scope).catch((e: Error) => [`checker: ${e.message}`]);
-      if (final.length === 0) break;
-      await sleep(1000);
-    } while (Date.now() < deadline);
-    violations.push(...final);
-    return { recoveryMs, violations };
-  }
-
-  function report(
-    name: string,
-    seed: number,
-    count: number,
-    r: { recoveryMs: number; violations: string[] },
-  ): ScenarioResult {
-    const summary = `chaos ${name} seed=${seed}: faults=${proxy.countsText()} workloads=${count} violations=${r.violations.length} recovery=${r.recoveryMs < 0 ? 'none' : r.recoveryMs}ms`;
-    console.log(r.violations.length ? `${summary}\n  ${r.violations.join('\n  ')}` : summary);
-    return { summary, violations: r.violations };
-  }
-
   /** Scenarios (a)–(c): the controller in this process, all its API traffic through the proxy. */
   async function proxyScenario(name: keyof typeof SCENARIO_RULES, seed: number): Promise<ScenarioResult> {
     proxy.reset(seed);
-    const system = await createTestNamespace(client, 'chaos-system');
-    namespaces.push(system);
-    const tenantNs = await twoTenants(`c${name.slice(0, 3)}`);
+    const system = harness.track(await createTestNamespace(client, 'chaos-system'));
+    const tenantNs = await harness.twoTenants(`c${name.slice(0, 3)}`);
     let controller: RunningController | undefined;
     const recorders = new Map(tenantNs.map((ns) => [ns, new Recorder(ns)]));
     try {
@@ -251,7 +100,7 @@ describe('chaos: faults on the controller, then the invariants', () => {
         accountingIntervalMs: 1000,
         schedulingResyncMs: 2000,
       });
-      await poolsDiscovered();
+      await harness.poolsDiscovered();
       for (const r of recorders.values()) await r.start();
       const submitted = new Map<string, string>();
       const scope: InvariantScope = {
@@ -261,7 +110,7 @@ describe('chaos: faults on the controller, then the invariants', () => {
         ledger: controller.ledger,
         recorders,
       };
-      const safety = sampleSafety(scope);
+      const safety = harness.sampleSafety(scope);
       proxy.setRules(SCENARIO_RULES[name]);
       // Watches opened before the rules apply would never meet them: cut all open watches now and
       // then, so each reopened watch draws its fault (and the informers back off, as they would).
@@ -271,19 +120,19 @@ describe('chaos: faults on the controller, then the invariants', () => {
               for (let k = proxy.cutWatches(); k > 0; k--) proxy.note('watch-cut');
             }, 2000)
           : undefined;
-      const ws = workloadMix(seed, tenantNs, SIZE.workloads);
-      await submitAll(ws, submitted);
+      const ws = harness.workloadMix(seed, tenantNs, SIZE.workloads);
+      await harness.submitAll(ws, submitted, SIZE.submitGapMs);
       await sleep(SIZE.faultWindowMs);
       clearInterval(cutter);
       proxy.setRules([]);
       const stoppedAt = Date.now();
-      const after = await afterFaults(scope, stoppedAt);
+      const after = await harness.afterFaults(scope, stoppedAt);
       after.violations.unshift(...(await safety.stop()));
-      return report(name, seed, ws.length, after);
+      return report({ scenario: name, seed, faults: proxy.countsText(), workloads: ws.length }, after);
     } finally {
       for (const r of recorders.values()) await r.stop().catch(() => undefined);
       await controller?.stop();
-      await cleanUp();
+      await harness.cleanUp();
     }
   }
 
@@ -337,9 +186,8 @@ describe('chaos: faults on the controller, then the invariants', () => {
     let ledger: Ledger | undefined;
     let proc: ControllerProcess | undefined;
     const recorders = new Map<string, Recorder>();
-    const lease = await createTestNamespace(client, 'chaos-lease');
-    namespaces.push(lease);
-    const tenantNs = await twoTenants('ckill');
+    const lease = harness.track(await createTestNamespace(client, 'chaos-lease'));
+    const tenantNs = await harness.twoTenants('ckill');
     try {
       postgres = await startPostgres();
       const ledgerUrl = await postgres.createDatabase();
@@ -355,7 +203,7 @@ describe('chaos: faults on the controller, then the invariants', () => {
           ledgerUrl,
         });
       proc = await start();
-      await poolsDiscovered();
+      await harness.poolsDiscovered();
       for (const ns of tenantNs) {
         const r = new Recorder(ns);
         await r.start();
@@ -363,10 +211,10 @@ describe('chaos: faults on the controller, then the invariants', () => {
       }
       const submitted = new Map<string, string>();
       const scope: InvariantScope = { client, tenants: tenantNs, submitted, ledger, recorders };
-      const safety = sampleSafety(scope);
+      const safety = harness.sampleSafety(scope);
       proxy.setRules([{ kind: 'latency', p: 0.3, ms: [10, 100] }]);
-      const ws = workloadMix(seed, tenantNs, SIZE.workloads);
-      const submitting = submitAll(ws, submitted);
+      const ws = harness.workloadMix(seed, tenantNs, SIZE.workloads);
+      const submitting = harness.submitAll(ws, submitted, SIZE.submitGapMs);
       const points = Object.keys(KILL_POINTS);
       const kills: string[] = [];
       for (let k = 0; k < SIZE.kills; k++) {
@@ -396,9 +244,12 @@ describe('chaos: faults on the controller, then the invariants', () => {
       await submitting;
       proxy.setRules([]);
       const stoppedAt = Date.now();
-      const after = await afterFaults(scope, stoppedAt);
+      const after = await harness.afterFaults(scope, stoppedAt);
       after.violations.unshift(...(await safety.stop()));
-      const result = report('sigkill', seed, ws.length, after);
+      const result = report(
+        { scenario: 'sigkill', seed, faults: proxy.countsText(), workloads: ws.length },
+        after,
+      );
       if (after.violations.length)
         console.log(
           `chaos sigkill: kills at ${kills.join(', ')}; last controller log ${proc.logFile}:\n${proc.tail(20)}`,
@@ -410,7 +261,7 @@ describe('chaos: faults on the controller, then the invariants', () => {
       for (const r of recorders.values()) await r.stop().catch(() => undefined);
       await ledger?.close();
       await postgres?.stop();
-      await cleanUp();
+      await harness.cleanUp();
     }
   }
 });

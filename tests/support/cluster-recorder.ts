@@ -29,6 +29,15 @@ export class Recorder {
   readonly jobAttempts = new Map<string, Map<string, string>>();
   readonly maxAttempts = new Map<string, number>();
   readonly overallocations: Overallocation[] = [];
+  /**
+   * Per Workload: pods whose reported finish (containers' terminated.finishedAt) changed after it
+   * was first reported. A real kubelet never does that; KWOK does when it retries a status patch
+   * whose answer was lost (it renders the stage again with a new Now), e.g. across a kube-apiserver
+   * restart. The ledger bills what the server said at the time, so such a pod's device-time cannot
+   * be compared with it (docs/reliability.md).
+   */
+  readonly finishRewrites = new Map<string, string[]>();
+  private readonly firstFinish = new Map<string, string>();
   samples = 0;
   private readonly abort = new AbortController();
   private readonly tasks: Promise<void>[] = [];
@@ -53,7 +62,10 @@ export class Recorder {
         const m = this.jobAttempts.get(owner) ?? new Map<string, string>();
         this.jobAttempts.set(owner, m.set(o.metadata.uid, o.metadata.labels?.[ATTEMPT_LABEL] ?? '?'));
       }),
-      this.watch(Pods, byWorkload(this.podUids)),
+      this.watch(Pods, (o) => {
+        byWorkload(this.podUids)(o);
+        this.noteFinish(o as Pod);
+      }),
       this.watch(Workloads, (o) => {
         const w = o as Workload;
         const name = w.metadata.name!;
@@ -67,6 +79,21 @@ export class Recorder {
     this.abort.abort();
     await Promise.all(this.tasks);
     this.client.close();
+  }
+
+  private noteFinish(p: Pod): void {
+    const uid = p.metadata?.uid;
+    const owner = p.metadata?.labels?.[WORKLOAD_LABEL];
+    const finishes = (p.status?.containerStatuses ?? []).map((c) => c.state?.terminated?.finishedAt ?? '');
+    if (!uid || !owner || finishes.length === 0 || finishes.some((f) => !f)) return;
+    const finish = finishes.sort().at(-1)!;
+    const first = this.firstFinish.get(uid);
+    if (first === undefined) this.firstFinish.set(uid, finish);
+    else if (first !== finish) {
+      const list = this.finishRewrites.get(owner) ?? [];
+      list.push(`${p.metadata?.name}: finished ${first.slice(11, 19)}, then ${finish.slice(11, 19)}`);
+      this.finishRewrites.set(owner, list);
+    }
   }
 
   /** Lists, then watches from the list's resourceVersion; relists when the watch breaks. */

@@ -33,5 +33,7 @@ export default async function globalSetup(): Promise<void> {
   );
   // Workers are forked after global setup and inherit this environment.
   process.env.KENTAUR_TEST_KUBECONFIG = info.kubeconfig;
+  // Fault tests restart its kube-apiserver and etcd through the state file (restartComponent).
+  process.env.KENTAUR_TEST_SANDBOX_STATE = layout.state;
   Object.assign(shared, { refs: 1, layout });
 }

@@ -26,6 +26,11 @@ export interface PostgresServer {
   url(database?: string): string;
   /** Creates an empty database and returns its URL: a fresh database per test is cheap. */
   createDatabase(): Promise<string>;
+  /**
+   * A crash and a restart: stops the server at once (`pg_ctl -m immediate`, no shutdown checkpoint,
+   * every connection cut), waits `downMs`, starts it again on the same port and data directory.
+   */
+  restart(downMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -87,8 +92,16 @@ export async function startPostgres(): Promise<PostgresServer> {
       '--locale=C',
       '--no-sync',
     ]);
-    const port = await startServer({ exec, dir, data });
-    return server({ port, stop: () => stopServer({ exec, dir, data }) });
+    const port = await startServer({ exec, dir, data, port: await freePort() });
+    return server({
+      port,
+      stop: () => stopServer({ exec, dir, data }),
+      restart: async (downMs = 0) => {
+        await exec('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+        await new Promise((r) => setTimeout(r, downMs));
+        await startServer({ exec, dir, data, port });
+      },
+    });
   } catch (err) {
     const log = await readFile(join(dir, 'server.log'), 'utf8').catch(() => '');
     await rm(dir, { recursive: true, force: true });
@@ -98,8 +111,8 @@ export async function startPostgres(): Promise<PostgresServer> {
 
 type Exec = (cmd: string, args: string[]) => Promise<unknown>;
 
-async function startServer(o: { exec: Exec; dir: string; data: string }): Promise<number> {
-  const port = await freePort();
+async function startServer(o: { exec: Exec; dir: string; data: string; port: number }): Promise<number> {
+  const { port } = o;
   // Durability is irrelevant for a throwaway server: no fsync makes it several times faster.
   const settings = `-c listen_addresses=127.0.0.1 -p ${port} -k ${o.dir} -c fsync=off -c full_page_writes=off`;
   await o.exec('pg_ctl', [
@@ -122,12 +135,17 @@ async function stopServer(o: { exec: Exec; dir: string; data: string }): Promise
   await rm(o.dir, { recursive: true, force: true });
 }
 
-function server(o: { port: number; stop: () => Promise<void> }): PostgresServer {
+function server(o: {
+  port: number;
+  stop: () => Promise<void>;
+  restart: (downMs?: number) => Promise<void>;
+}): PostgresServer {
   const url = (database = 'postgres') => `postgres://postgres@127.0.0.1:${o.port}/${database}`;
   let databases = 0;
   return {
     url,
     stop: o.stop,
+    restart: o.restart,
     async createDatabase() {
       const name = `test_${++databases}`;
       const admin = new Client({ connectionString: url() });
