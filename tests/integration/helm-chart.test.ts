@@ -349,6 +349,18 @@ describe('Helm chart: lint and render', () => {
     expect(none.args?.some((a) => a.startsWith('--power-'))).toBe(false);
   });
 
+  it('passes the image registry allow-list to both binaries, and nothing when it is empty', () => {
+    const argsOf = (objects: Obj[], name: string) =>
+      (objects.find((o) => o.kind === 'Deployment' && o.metadata!.name === name) as unknown as Deployment)
+        .spec!.template.spec!.containers[0]!.args ?? [];
+    const listed = render('--set-json', 'imageRegistries=["registry.example/acme/","docker.io/library/"]');
+    const none = render();
+    for (const name of ['kentaur-controller', 'kentaur-gateway']) {
+      expect(argsOf(listed, name)).toContain('--image-registries=registry.example/acme/,docker.io/library/');
+      expect(argsOf(none, name).some((a) => a.startsWith('--image-registries'))).toBe(false);
+    }
+  });
+
   it('binds the tenant-namespace writes only in the listed namespaces when there is a list', () => {
     const objects = render('-f', ciFile('custom-vendor-values.yaml'));
     const bindings = objects.filter(
@@ -406,6 +418,11 @@ describe('Helm chart: values that are refused', () => {
         'vendors.custom=[{"vendor":"nvidia","resourceName":"x.eu/npu","nodeSelector":{"a":"b"}}]',
       ],
       /\/vendors\/custom\/0\/vendor/,
+    ],
+    [
+      'an image registry prefix without its trailing "/" (it would allow look-alike registries)',
+      ['--set-json', 'imageRegistries=["registry.example/acme"]'],
+      /\/imageRegistries\/0/,
     ],
     [
       'PostgreSQL without its Secret',

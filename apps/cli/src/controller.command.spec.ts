@@ -1,4 +1,4 @@
-import { ledgerFrom, powerFrom } from './controller.command';
+import { imageRegistriesFrom, ledgerFrom, powerFrom } from './controller.command';
 
 describe('kentaur controller configuration', () => {
   it('measured power: the environment URL (which may hold credentials) wins over the flag', () => {
@@ -46,5 +46,22 @@ describe('kentaur controller configuration', () => {
     });
     expect(ledgerFrom({ KENTAUR_LEDGER_DIR: '/var/lib/kentaur' })).toEqual({ dataDir: '/var/lib/kentaur' });
     expect(ledgerFrom({})).toEqual({});
+  });
+
+  it('image allow-list: the flag wins over the environment; empty means any image', () => {
+    const env = { KENTAUR_IMAGE_REGISTRIES: 'env.example/' };
+    expect(imageRegistriesFrom('registry.example/acme/, docker.io/library/', env)).toEqual([
+      'registry.example/acme/',
+      'docker.io/library/',
+    ]);
+    expect(imageRegistriesFrom(undefined, env)).toEqual(['env.example/']);
+    expect(imageRegistriesFrom('', env)).toBeUndefined();
+    expect(imageRegistriesFrom(undefined, {})).toBeUndefined();
+  });
+
+  it('image allow-list: an entry without its trailing "/" stops start-up, naming the flag', () => {
+    expect(() => imageRegistriesFrom('registry.example/acme', {})).toThrow(
+      /--image-registries entry "registry.example\/acme" must be .*ending with "\/"/,
+    );
   });
 });

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { controllerConfig, startController, type PowerConfig } from '@kentaur/controller';
+import { registryListProblems } from '@kentaur/api';
 import { loadVendorsFile } from '@kentaur/vendors';
 
 /** The usage ledger: PostgreSQL from KENTAUR_LEDGER_URL (a secret: never a flag), else PGlite in KENTAUR_LEDGER_DIR. */
@@ -47,6 +48,23 @@ export function powerFrom(
   return { prometheusUrl: url, nodeLabel: flags.nodeLabel, windowSeconds: window };
 }
 
+/**
+ * The image registry allow-list (ADR 12) from `--image-registries` (comma-separated prefixes), else
+ * KENTAUR_IMAGE_REGISTRIES; absent or empty: any image. Each entry is checked like a Tenant's
+ * spec.imageRegistries, so a typo (a missing trailing '/') stops start-up instead of widening the list.
+ */
+export function imageRegistriesFrom(flag: string | undefined, env: NodeJS.ProcessEnv): string[] | undefined {
+  const raw = flag ?? env.KENTAUR_IMAGE_REGISTRIES;
+  const entries = (raw ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  if (entries.length === 0) return undefined;
+  const problems = registryListProblems(entries, '--image-registries');
+  if (problems.length) throw new Error(problems.join('; '));
+  return entries;
+}
+
 /** `kentaur controller`: runs the controller in the foreground until SIGINT/SIGTERM. */
 export async function runController(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -62,6 +80,7 @@ export async function runController(argv: string[]): Promise<number> {
       'power-window': { type: 'string' },
       'vendors-file': { type: 'string' },
       'default-site': { type: 'string' },
+      'image-registries': { type: 'string' },
       'no-leader-election': { type: 'boolean' },
       identity: { type: 'string' },
       sandbox: { type: 'boolean' },
@@ -75,7 +94,9 @@ export async function runController(argv: string[]): Promise<number> {
     nodeLabel: values['power-node-label'],
     window: values['power-window'],
   });
+  const imageRegistries = imageRegistriesFrom(values['image-registries'], process.env);
   const config = controllerConfig({
+    ...(imageRegistries ? { imageRegistries } : {}),
     ...(kubeconfig ? { kubeconfig: resolve(kubeconfig) } : {}),
     ...(values.namespace ? { namespace: values.namespace } : {}),
     ...(values['health-address'] ? { healthHost: values['health-address'] } : {}),

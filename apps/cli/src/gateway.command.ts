@@ -4,6 +4,7 @@ import { gatewayConfig, startGateway, type GatewayConfig } from '@kentaur/gatewa
 import { openLedger } from '@kentaur/ledger';
 import { SandboxLayout } from '@kentaur/sandbox';
 import { loadVendorsFile } from '@kentaur/vendors';
+import { imageRegistriesFrom } from './controller.command';
 
 /** Where the sandbox keeps the key development tokens are signed with. */
 export const devTokenKeyFile = (layout: SandboxLayout) => join(layout.root, 'dev-token.key');
@@ -45,13 +46,16 @@ export function gatewayConfigFrom(argv: string[], env: NodeJS.ProcessEnv = proce
       'oidc-jwks-url': { type: 'string' },
       'log-level': { type: 'string' },
       'vendors-file': { type: 'string' },
+      'image-registries': { type: 'string' },
     },
   });
   const vendorsFile = values['vendors-file'] ?? env.KENTAUR_VENDORS_FILE;
   const kubeconfig = values.kubeconfig ?? env.KUBECONFIG;
   const sandbox = Boolean(values.sandbox);
   const oidc = oidcFrom(values, env);
+  const imageRegistries = imageRegistriesFrom(values['image-registries'], env);
   return gatewayConfig({
+    ...(imageRegistries ? { imageRegistries } : {}),
     ...(kubeconfig ? { kubeconfig: resolve(kubeconfig) } : {}),
     ...(values.namespace ? { namespace: values.namespace } : {}),
     ...(values.host ? { host: values.host } : {}),

@@ -40,6 +40,12 @@ export interface ControllerConfig {
   power?: PowerConfig;
   /** Pacing of the queue statuses the scheduler writes; absent: DEFAULT_QUEUE_WRITES (ADR 10). */
   queueWrites?: QueueWritePolicy;
+  /**
+   * Image registry allow-list (prefixes ending with '/', ADR 12): a pending Workload whose images
+   * match none is never admitted. A Tenant's spec.imageRegistries replaces it for that tenant.
+   * Absent or empty: any image.
+   */
+  imageRegistries?: string[];
   /** Sandbox mode: copy `sandbox.kentaur.io/*` annotations of a Workload to its pods (KWOK run times). */
   sandbox: boolean;
 }

@@ -74,6 +74,13 @@ export interface GatewayConfig {
   ledger?: Ledger;
   /** Vendors configured by data (`--vendors-file`), beside the built-in adapters; as the controller's. */
   vendors?: GenericVendorConfig[];
+  /**
+   * Image registry allow-list (prefixes, ADR 12), the same as the controller's: submitWorkload
+   * refuses images outside it early, naming the field. A Tenant's spec.imageRegistries replaces it.
+   * Absent or empty: any image. The controller enforces it regardless (Workloads can be created
+   * with kubectl).
+   */
+  imageRegistries?: string[];
   /** Where logs go; default standard output (tests capture them here). */
   logStream?: NodeJS.WritableStream;
   /** Default DEFAULT_HTTP_TIMEOUTS. */

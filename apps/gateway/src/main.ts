@@ -75,7 +75,7 @@ function buildDeps(config: GatewayConfig, log: (reference: string, error: unknow
     authenticator,
     registry,
     watch,
-    submit: new SubmitWorkload({ state, registry, sandbox }),
+    submit: new SubmitWorkload({ state, registry, sandbox, imageRegistries: config.imageRegistries }),
     limiter: new RateLimiter(config.rateLimit),
     metrics: new GatewayMetrics({ subscriptions: () => watch.subscriptions }),
     logInternal: log,

@@ -70,36 +70,82 @@ export function duration(max: string) {
   });
 }
 
-/** A Kubernetes resource quantity, as a string ("32", "512Gi", "500m") or a whole number. */
+const QUANTITY_SUFFIX: Record<string, number> = {
+  n: 1e-9,
+  u: 1e-6,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
+
+/**
+ * The value of a Kubernetes quantity ("500m" → 0.5, "2Gi" → 2147483648, "1e400" → Infinity), or
+ * undefined when the text is not one. A double: exact enough to compare against a bound.
+ */
+export function quantityValue(v: string | number): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (v.length > 32 || !re(QUANTITY).test(v)) return undefined;
+  const m = /^([0-9.]+)(?:[eE]([-+]?[0-9]+)|([a-zA-Z]+))?$/.exec(v)!;
+  const factor = m[2] !== undefined ? 10 ** Number(m[2]) : m[3] ? QUANTITY_SUFFIX[m[3]]! : 1;
+  return Number(m[1]) * factor;
+}
+
+/**
+ * A Kubernetes resource quantity, as a string ("32", "512Gi", "500m") or a whole number, greater
+ * than 0 and at most `max` (a quantity, e.g. "1024" or "16Ti"): an unbounded size ("1e400") would
+ * be admitted and then refused by the API server when the pod is created, or request a node that
+ * cannot exist.
+ */
 export class QuantitySchema extends Schema<string | number> {
+  private readonly maxValue: number;
+  private readonly message: string;
+
+  constructor(private readonly o: { max: string; example: string }) {
+    super();
+    this.maxValue = quantityValue(o.max)!;
+    this.message = `must be a Kubernetes quantity greater than 0 and at most ${o.max}, such as "${o.example}"`;
+  }
+
   openapi(): JSONSchemaProps {
+    const max = celString(this.o.max);
     return this.withCommon({
       'x-kubernetes-int-or-string': true,
       anyOf: [{ type: 'integer' }, { type: 'string' }],
-      // Only strings need the format check; the rule is skipped for numbers by the type test.
+      // The format test comes first so that quantity() only ever sees a quantity (the CEL
+      // quantity library of Kubernetes >= 1.29 compares them exactly, suffixes included).
       'x-kubernetes-validations': [
         {
-          rule: `type(self) == int ? self > 0 : (self.size() <= 32 && self.matches(${celString(QUANTITY)}))`,
-          message: 'must be a positive Kubernetes quantity such as "32", "500m" or "512Gi"',
+          rule:
+            `type(self) == int ? (self > 0 && quantity(string(self)).compareTo(quantity(${max})) <= 0) : ` +
+            `(self.size() <= 32 && self.matches(${celString(QUANTITY)}) && isQuantity(self) && ` +
+            `quantity(self).isGreaterThan(quantity('0')) && quantity(self).compareTo(quantity(${max})) <= 0)`,
+          message: this.message,
         },
       ],
     });
   }
 
   protected checkType(v: unknown, path: string, errors: FieldError[]): v is string | number {
-    const ok =
-      (typeof v === 'number' && Number.isInteger(v) && v > 0) ||
-      (typeof v === 'string' && v.length <= 32 && re(QUANTITY).test(v));
-    if (!ok)
-      errors.push({
-        field: path,
-        message: 'must be a positive Kubernetes quantity such as "32", "500m" or "512Gi"',
-      });
+    const value =
+      (typeof v === 'number' && Number.isInteger(v)) || typeof v === 'string' ? quantityValue(v) : undefined;
+    const ok = value !== undefined && value > 0 && value <= this.maxValue;
+    if (!ok) errors.push({ field: path, message: this.message });
     return ok;
   }
 }
 
-export const quantity = () => new QuantitySchema();
+/** A quantity with an upper bound; `example` is shown in the error message. */
+export const quantity = (o: { max: string; example: string }) => new QuantitySchema(o);
 
 export function image() {
   return s.string({ maxLength: 512, minLength: 1 }).rule({

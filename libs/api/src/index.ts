@@ -1,6 +1,7 @@
 export * from './accelerator-pool';
 export * from './crds';
 export * from './fields';
+export * from './image-registries';
 export * from './schema';
 export * from './site';
 export * from './tenant';

@@ -1,5 +1,6 @@
 import type { ObjectMeta } from 'kubernetes-types/meta/v1';
 import { dnsLabel, TIERS } from './fields';
+import { imageRegistryPrefix } from './image-registries';
 import { s, type Infer } from './schema';
 
 export const TenantSpecSchema = s.object({
@@ -31,6 +32,13 @@ export const TenantSpecSchema = s.object({
   sites: s.optional(s.array(dnsLabel('site name'), { maxItems: 16, listType: 'set' })),
   budget: s.optional(s.object({ monthlyEUR: s.number({ minimum: 0, maximum: 1e10 }) })),
   allowEmergency: s.optional(s.boolean().default(false)),
+  imageRegistries: s.optional(
+    s
+      .array(imageRegistryPrefix(), { maxItems: 32, minItems: 1, listType: 'set' })
+      .describe(
+        "Prefixes the images of this tenant's workloads must start with (e.g. registry.example/acme/); replaces the controller's global list. Absent: the global list.",
+      ),
+  ),
 });
 
 export type TenantSpec = Infer<typeof TenantSpecSchema>;

@@ -100,6 +100,31 @@ describe('validateResource', () => {
       'spec.maxDuration',
       /required for Batch/,
     ],
+    [
+      'cpu of 1e400 cores',
+      workload({ template: { image: 'r/x:1', cpu: '1e400' } }),
+      'spec.template.cpu',
+      /at most 1024/,
+    ],
+    [
+      'cpu above 1024 cores',
+      workload({ template: { image: 'r/x:1', cpu: 1025 } }),
+      'spec.template.cpu',
+      /at most 1024/,
+    ],
+    [
+      'memory above 16Ti',
+      workload({ template: { image: 'r/x:1', memory: '17Ti' } }),
+      'spec.template.memory',
+      /at most 16Ti, such as "512Gi"/,
+    ],
+    ['zero cpu', workload({ template: { image: 'r/x:1', cpu: '0' } }), 'spec.template.cpu', /greater than 0/],
+    [
+      'tenant-set device env by suffix',
+      workload({ template: { image: 'r/x:1', env: [{ name: 'GPU_VISIBLE_DEVICES', value: '0' }] } }),
+      'spec.template.env[0].name',
+      /set by Kentaur/,
+    ],
     ['duration too long', workload({ maxDuration: '1000h' }), 'spec.maxDuration', /at most 720h/],
     ['malformed duration', workload({ maxDuration: '6 hours' }), 'spec.maxDuration', /duration such as/],
     ['unknown field', workload({ replica: 2 }), 'spec.replica', /unknown field/],
@@ -114,6 +139,42 @@ describe('validateResource', () => {
   it.each(invalid)('rejects %s at %s', (_name, obj, field, message) => {
     const errors = validateResource('Workload', obj);
     expect(errors).toContainEqual({ field, message: expect.stringMatching(message) });
+  });
+
+  it.each([
+    ['cpu', '1024'],
+    ['cpu', '500m'],
+    ['cpu', 1024],
+    ['cpu', '1.5'],
+    ['memory', '16Ti'],
+    ['memory', '512Gi'],
+    ['memory', '17592186044416'],
+    ['memory', '1e12'],
+  ])('accepts %s %j (within the bound)', (field, value) => {
+    expect(validateResource('Workload', workload({ template: { image: 'r/x:1', [field]: value } }))).toEqual(
+      [],
+    );
+  });
+
+  it('checks the entries of a tenant image allow-list', () => {
+    const tenant = (imageRegistries: unknown) => ({
+      metadata: { name: 'acme' },
+      spec: {
+        displayName: 'A',
+        tier: 'sme',
+        namespaces: ['t'],
+        quota: { guaranteedCU: 1, limitCU: 2 },
+        imageRegistries,
+      },
+    });
+    expect(validateResource('Tenant', tenant(['registry.example/acme/', 'docker.io/library/']))).toEqual([]);
+    for (const bad of ['registry.example/acme', 'acme/', 'https://registry.example/', 'Registry.example/'])
+      expect(validateResource('Tenant', tenant([bad]))).toEqual([
+        { field: 'spec.imageRegistries[0]', message: expect.stringMatching(/ending with "\/"/) },
+      ]);
+    expect(validateResource('Tenant', tenant([]))).toEqual([
+      { field: 'spec.imageRegistries', message: expect.stringMatching(/at least 1/) },
+    ]);
   });
 
   it('rejects a tenant whose guaranteed quota exceeds its limit', () => {

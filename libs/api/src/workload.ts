@@ -19,6 +19,13 @@ import { s, type Infer } from './schema';
 export const MAX_WORKLOAD_DURATION = '720h';
 export const MAX_REPLICAS = 256;
 export const MAX_DEVICES_PER_REPLICA = 64;
+/**
+ * Largest cpu and memory a replica may ask for. One replica is one node; the largest accelerator
+ * nodes sold today have a few hundred cores and a few TiB of memory, so these leave headroom while
+ * refusing sizes no node can have ("1e400", which the API server would refuse only at pod creation).
+ */
+export const MAX_CPU = '1024';
+export const MAX_MEMORY = '16Ti';
 
 /** What each replica needs, vendor-neutrally. */
 function acceleratorsSchema() {
@@ -58,8 +65,14 @@ function templateSchema(vendors: readonly string[]) {
       command: s.optional(s.array(s.string({ maxLength: 4096 }), { maxItems: 64 })),
       args: s.optional(s.array(s.string({ maxLength: 4096 }), { maxItems: 256 })),
       env: s.optional(s.array(envVar(), { maxItems: 64 })),
-      cpu: s.optional(quantity()),
-      memory: s.optional(quantity()),
+      cpu: s.optional(
+        quantity({ max: MAX_CPU, example: '32' }).describe(`Cores per replica, at most ${MAX_CPU}.`),
+      ),
+      memory: s.optional(
+        quantity({ max: MAX_MEMORY, example: '512Gi' }).describe(
+          `Memory per replica, at most ${MAX_MEMORY}.`,
+        ),
+      ),
     })
     .rule({
       cel: 'has(self.image) || (has(self.images) && size(self.images) > 0)',

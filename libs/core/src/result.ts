@@ -47,7 +47,14 @@ export interface Admission {
 }
 
 export type WaitCode =
-  StaticCode | 'unknown-tenant' | 'quota' | 'budget' | 'capacity' | 'reserved' | 'deferred';
+  | StaticCode
+  | 'unknown-tenant'
+  | 'image-registry'
+  | 'quota'
+  | 'budget'
+  | 'capacity'
+  | 'reserved'
+  | 'deferred';
 
 export interface Waiting {
   readonly key: WorkloadKey;

@@ -126,6 +126,44 @@ describe('buildSnapshot', () => {
     ]);
   });
 
+  it('keeps workloads whose images the allow-list refuses away from the scheduler, naming the field', () => {
+    const ok = makeWorkload('ok', 'tenant-acme').image('registry.example/team/train:1').obj();
+    const hub = makeWorkload('hub', 'tenant-acme').image('ubuntu:22.04').obj();
+    const perVendor = makeWorkload('per-vendor', 'tenant-acme')
+      .image(undefined)
+      .images({ amd: 'registry.example/team/x:rocm', nvidia: 'evil.example/team/x:cuda' })
+      .obj();
+    const workloads = [ok, hub, perVendor];
+    const global = buildSnapshot(input({ workloads, imageRegistries: ['registry.example/team/'] }));
+    expect(global.snapshot.pending.map((p) => p.key)).toEqual(['tenant-acme/ok']);
+    expect(global.refused).toEqual([
+      {
+        key: 'tenant-acme/hub',
+        reason: expect.stringMatching(
+          /^spec\.template\.image "ubuntu:22\.04" \(docker\.io\/library\/ubuntu:22\.04\) is not from a registry that the installation's image allow-list allows \(registry\.example\/team\/\)/,
+        ),
+      },
+      {
+        key: 'tenant-acme/per-vendor',
+        reason: expect.stringMatching(/^spec\.template\.images\.nvidia "evil\.example\/team\/x:cuda" is not/),
+      },
+    ]);
+    // The tenant's own list replaces the global one.
+    const own: Tenant = { ...tenant, spec: { ...tenant.spec, imageRegistries: ['docker.io/library/'] } };
+    const byTenant = buildSnapshot(
+      input({ workloads, tenants: [own], imageRegistries: ['registry.example/team/'] }),
+    );
+    expect(byTenant.snapshot.pending.map((p) => p.key)).toEqual(['tenant-acme/hub']);
+    expect(byTenant.refused.map((r) => r.reason)).toEqual([
+      expect.stringMatching(
+        /^spec\.template\.image .* tenant acme's image allow-list \(spec\.imageRegistries\) allows \(docker\.io\/library\/\)/,
+      ),
+      expect.stringMatching(/^spec\.template\.images\.amd .*; spec\.template\.images\.nvidia /),
+    ]);
+    // No list anywhere: anything.
+    expect(buildSnapshot(input({ workloads })).refused).toEqual([]);
+  });
+
   it('leaves out pools without compute units, saying why', () => {
     const bare = {
       ...amdPool(),

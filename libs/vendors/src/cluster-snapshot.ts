@@ -1,7 +1,9 @@
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 import {
   WORKLOAD_LABEL,
+  imageRegistryErrors,
   parseDuration,
+  registriesFor,
   type AcceleratorPool,
   type Site,
   type Tenant,
@@ -41,6 +43,11 @@ export interface SnapshotInput {
   tenants: readonly Tenant[];
   workloads: readonly Workload[];
   defaults: SnapshotDefaults;
+  /**
+   * The installation's image registry allow-list (prefixes, ADR 12); a Tenant's
+   * spec.imageRegistries replaces it for that tenant. Absent or empty: any image.
+   */
+  imageRegistries?: readonly string[];
 }
 
 /** Phases in which a workload waits for admission (Preempted work is requeued, never lost). */
@@ -52,6 +59,12 @@ export interface BuiltSnapshot {
   snapshot: ClusterSnapshot;
   /** Pending workloads that no Tenant owns: they wait with this reason, outside the scheduler. */
   orphans: { key: string; reason: string }[];
+  /**
+   * Pending workloads whose images the allow-list in force refuses: never given to the scheduler,
+   * so never admitted; they wait with this reason (naming the field) until the image or the list
+   * changes.
+   */
+  refused: { key: string; reason: string }[];
   /** Pools left out of scheduling, with why (e.g. no compute units known). */
   skippedPools: { pool: string; reason: string }[];
 }
@@ -271,32 +284,43 @@ function runningOf(w: Workload, tenant: string): RunningWorkload | undefined {
   };
 }
 
+interface Sorted {
+  pending: PendingWorkload[];
+  running: RunningWorkload[];
+  orphans: BuiltSnapshot['orphans'];
+  refused: BuiltSnapshot['refused'];
+}
+
+/** Puts a workload where it belongs: running, pending, or waiting outside the scheduler. */
+function sortWorkload(
+  w: Workload,
+  tenant: Tenant | undefined,
+  imageRegistries: readonly string[] | undefined,
+  out: Sorted,
+): void {
+  const phase = w.status?.phase;
+  if (HOLDING_PHASES.has(phase ?? '')) {
+    const r = tenant ? runningOf(w, tenant.metadata.name!) : undefined;
+    if (r) out.running.push(r);
+  } else if (PENDING_PHASES.has(phase)) {
+    const waiting = waitingOutsideScheduler(w, tenant, imageRegistries);
+    if (!waiting) out.pending.push(pendingOf(w, tenant!.metadata.name!));
+    else (waiting.orphan ? out.orphans : out.refused).push({ key: waiting.key, reason: waiting.reason });
+  }
+}
+
 /** The scheduler's frozen input, built from the informer caches. Pure. */
 export function buildSnapshot(input: SnapshotInput): BuiltSnapshot {
   const skippedPools: BuiltSnapshot['skippedPools'] = [];
   const pools = buildPools(input, skippedPools);
-  const tenantOfNamespace = new Map<string, string>();
-  for (const t of input.tenants)
-    for (const ns of t.spec.namespaces) tenantOfNamespace.set(ns, t.metadata.name!);
-  const pending: PendingWorkload[] = [];
-  const running: RunningWorkload[] = [];
-  const orphans: BuiltSnapshot['orphans'] = [];
+  const tenantOfNamespace = new Map<string, Tenant>();
+  for (const t of input.tenants) for (const ns of t.spec.namespaces) tenantOfNamespace.set(ns, t);
+  const out: Sorted = { pending: [], running: [], orphans: [], refused: [] };
   for (const w of input.workloads) {
     if (w.metadata.deletionTimestamp || w.spec.cancel) continue;
-    const tenant = tenantOfNamespace.get(w.metadata.namespace ?? '');
-    const phase = w.status?.phase;
-    if (HOLDING_PHASES.has(phase ?? '')) {
-      const r = tenant ? runningOf(w, tenant) : undefined;
-      if (r) running.push(r);
-    } else if (PENDING_PHASES.has(phase)) {
-      if (tenant) pending.push(pendingOf(w, tenant));
-      else
-        orphans.push({
-          key: keyOf(w),
-          reason: `no Tenant lists namespace ${w.metadata.namespace}: ask the platform team to add it to a Tenant`,
-        });
-    }
+    sortWorkload(w, tenantOfNamespace.get(w.metadata.namespace ?? ''), input.imageRegistries, out);
   }
+  const { pending, running, orphans, refused } = out;
   return {
     snapshot: {
       pools,
@@ -306,6 +330,35 @@ export function buildSnapshot(input: SnapshotInput): BuiltSnapshot {
       running,
     },
     orphans,
+    refused,
     skippedPools,
   };
+}
+
+/**
+ * Why a pending workload waits outside the scheduler: no Tenant lists its namespace (an orphan), or
+ * the image allow-list in force refuses one of its images. Undefined: it goes to the scheduler.
+ */
+function waitingOutsideScheduler(
+  w: Workload,
+  tenant: Tenant | undefined,
+  global: readonly string[] | undefined,
+): { key: string; reason: string; orphan: boolean } | undefined {
+  if (!tenant)
+    return {
+      key: keyOf(w),
+      reason: `no Tenant lists namespace ${w.metadata.namespace}: ask the platform team to add it to a Tenant`,
+      orphan: true,
+    };
+  const imageErrors = imageErrorsOf(w, tenant, global);
+  return imageErrors.length ? { key: keyOf(w), reason: imageErrors.join('; '), orphan: false } : undefined;
+}
+
+/** `<field> <why>` for each image of the workload that its tenant's allow-list refuses. */
+function imageErrorsOf(w: Workload, tenant: Tenant, global: readonly string[] | undefined): string[] {
+  const allowed = registriesFor(tenant.spec.imageRegistries, global);
+  const list = tenant.spec.imageRegistries
+    ? `tenant ${tenant.metadata.name}'s image allow-list (spec.imageRegistries)`
+    : "the installation's image allow-list";
+  return imageRegistryErrors(w.spec.template, allowed, list).map((e) => `${e.field} ${e.message}`);
 }

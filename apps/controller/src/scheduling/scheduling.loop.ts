@@ -16,7 +16,7 @@ import {
 import { evacuationDecisions } from './evacuation';
 import { DEFAULT_QUEUE_WRITES, dueQueueWrites } from './queue-writes';
 import { prunable, withAdmissions, type Reservations } from './reservations';
-import { buildSnapshot } from '@kentaur/vendors';
+import { buildSnapshot, type BuiltSnapshot } from '@kentaur/vendors';
 
 /**
  * The admission loop: on any relevant event (at most once per `schedulingIntervalMs`, and at least
@@ -120,6 +120,7 @@ export class SchedulingLoop implements OnApplicationShutdown {
       tenants: informers.tenants.list(),
       workloads: workloadList,
       defaults: this.config.snapshotDefaults,
+      imageRegistries: this.config.imageRegistries,
     });
     const now = new Date().toISOString();
     // Evacuation first: moved work is requeued and placed elsewhere by a later cycle.
@@ -175,12 +176,21 @@ export class SchedulingLoop implements OnApplicationShutdown {
     // Statuses still due are written by the next cycles: run one soon even if nothing else happens.
     if (due.length === policy.maxPerCycle || written < due.length) this.again = true;
     this.record(result, built.snapshot);
-    for (const o of built.orphans) {
-      await this.write(o.key, (w) =>
-        waitingStatus(w, { position: 0, reason: o.reason, code: 'unknown-tenant' }, now),
-      );
-    }
+    await this.writeOutsideQueue(built, now);
     await this.prune();
+  }
+
+  /**
+   * Workloads the scheduler never saw wait outside the queue (position 0) with their reason: no
+   * Tenant lists their namespace, or the image allow-list refuses an image (ADR 12). Until fixed.
+   */
+  private async writeOutsideQueue(built: BuiltSnapshot, now: string): Promise<void> {
+    const outside = [
+      ...built.orphans.map((o) => ({ ...o, code: 'unknown-tenant' as const })),
+      ...built.refused.map((r) => ({ ...r, code: 'image-registry' as const })),
+    ];
+    for (const o of outside)
+      await this.write(o.key, (w) => waitingStatus(w, { position: 0, reason: o.reason, code: o.code }, now));
   }
 
   /** Decisions for the metrics: outcomes by reason, queue waits of the admitted, preemptions. */

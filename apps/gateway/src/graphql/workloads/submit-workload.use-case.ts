@@ -2,10 +2,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Pod } from 'kubernetes-types/core/v1';
 import {
   ADMITTED_PRIORITY_CLASS,
+  imageProblem,
+  registriesFor,
   TENANT_LABEL,
   WORKLOAD_LABEL,
   validateResource,
   type AcceleratorPool,
+  type Tenant,
   type Workload,
 } from '@kentaur/api';
 import { isAlreadyExists, KubeApiError, Pods, Workloads } from '@kentaur/k8s-runtime';
@@ -34,7 +37,15 @@ export interface SubmitResult {
  * (409 AlreadyExists) and gets it back instead of a duplicate, on any gateway replica.
  */
 export class SubmitWorkload {
-  constructor(private readonly o: { state: GatewayState; registry: VendorRegistry; sandbox: boolean }) {}
+  constructor(
+    private readonly o: {
+      state: GatewayState;
+      registry: VendorRegistry;
+      sandbox: boolean;
+      /** The installation's image allow-list (GatewayConfig.imageRegistries); absent: any image. */
+      imageRegistries?: readonly string[];
+    },
+  ) {}
 
   async execute(scope: TenantScope, input: SubmitWorkloadInput): Promise<SubmitResult> {
     const tenant = scope.tenant().metadata.name!;
@@ -46,6 +57,7 @@ export class SubmitWorkload {
         field: toInputField(e.field),
         message: e.message,
       })),
+      ...this.imageProblems(scope.tenant(), input),
     ];
     if (problems.length) throw badInput(problems);
     const replay = this.replayOf(obj);
@@ -64,6 +76,26 @@ export class SubmitWorkload {
       if (result) return result;
       throw nameTaken(obj, input);
     }
+  }
+
+  /**
+   * Images outside the allow-list in force (the tenant's, else the installation's), at their input
+   * fields. The controller refuses to admit them anyway; this says so before anything is created.
+   */
+  private imageProblems(tenant: Tenant, input: SubmitWorkloadInput): FieldProblem[] {
+    const allowed = registriesFor(tenant.spec.imageRegistries, this.o.imageRegistries);
+    const list = tenant.spec.imageRegistries
+      ? `tenant ${tenant.metadata.name}'s image allow-list`
+      : "the installation's image allow-list";
+    const { image, images } = input.spec.template;
+    const candidates: [string, string | undefined][] = [
+      ['input.spec.template.image', image ?? undefined],
+      ...(images ?? []).map((e, i): [string, string] => [`input.spec.template.images[${i}].image`, e.image]),
+    ];
+    return candidates.flatMap(([field, ref]) => {
+      const message = ref === undefined ? undefined : imageProblem(ref, allowed, list);
+      return message ? [{ field, message }] : [];
+    });
   }
 
   private knownVendors(): string[] {
