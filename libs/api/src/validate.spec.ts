@@ -20,6 +20,19 @@ const workload = (spec: Record<string, unknown>, name = 'train') => ({
 });
 
 describe('validateResource', () => {
+  it.each([
+    'ubuntu',
+    'ubuntu:22.04',
+    'rocm/pytorch:latest',
+    'nvcr.io/nvidia/pytorch:24.05-py3',
+    'localhost:5000/team/train:1',
+    'Registry.Example:443/team/train_v2__x:1.4-rc.1',
+    `registry.example/x@sha256:${'a'.repeat(64)}`,
+    `registry.example/x:1@sha256:${'b'.repeat(64)}`,
+  ])('accepts the image reference %s', (image) => {
+    expect(validateResource('Workload', workload({ template: { image } }))).toEqual([]);
+  });
+
   it('accepts every example in examples/', () => {
     for (const file of [
       'workload-batch.yaml',
@@ -82,6 +95,28 @@ describe('validateResource', () => {
       /keys must be vendor names/,
     ],
     ['image with a space', workload({ template: { image: 'r/x 1' } }), 'spec.template.image', /no spaces/],
+    // Container runtimes refuse these (InvalidImageName): upper case or '_' first in a repository path,
+    // an empty path component, an empty tag, a digest too short.
+    ['image A_B', workload({ template: { image: 'A_B' } }), 'spec.template.image', /lower-case repository/],
+    [
+      'upper-case repository',
+      workload({ template: { image: 'registry.example/Team/x:1' } }),
+      'spec.template.image',
+      /lower-case/,
+    ],
+    [
+      'empty path component',
+      workload({ template: { image: 'registry.example//x' } }),
+      'spec.template.image',
+      /image reference/,
+    ],
+    ['empty tag', workload({ template: { image: 'registry.example/x:' } }), 'spec.template.image', /:tag/],
+    [
+      'short digest',
+      workload({ template: { image: 'registry.example/x@sha256:abc' } }),
+      'spec.template.image',
+      /@digest/,
+    ],
     [
       'reserved env',
       workload({ template: { image: 'r/x:1', env: [{ name: 'ROCR_VISIBLE_DEVICES', value: '0' }] } }),
