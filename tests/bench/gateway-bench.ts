@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import fastify from 'fastify';
 import mercurius from 'mercurius';
@@ -75,6 +77,29 @@ export function load(
   });
 }
 
+/**
+ * BENCH_GATEWAY_PROFILE=<dir>: a V8 CPU profile of this process (the gateway's) during each
+ * operation's load, written to <dir>/<slug>.cpuprofile (summarise it with profile-summary.js).
+ * Profiling slows the gateway: figures of such a run are not comparable with others.
+ */
+async function profiled<T>(slug: string, run: () => Promise<T>): Promise<T> {
+  const dir = process.env.BENCH_GATEWAY_PROFILE;
+  if (!dir) return run();
+  const session = new Session();
+  session.connect();
+  try {
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+    const result = await run();
+    const { profile } = await session.post('Profiler.stop');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${slug}.cpuprofile`), JSON.stringify(profile));
+    return result;
+  } finally {
+    session.disconnect();
+  }
+}
+
 /** The ceiling: Fastify + Mercurius answering `{ hello }`, nothing else. */
 async function bareServer(): Promise<{ url: string; close(): Promise<void> }> {
   const app = fastify();
@@ -149,19 +174,22 @@ export async function runGatewayBench(sizes: GatewayBenchSizes) {
   const bare = await bareServer();
   const url = `${f.gw.gateway.url}/graphql`;
   const spec = aSpec({ accelerators: { count: 8 } });
-  const ops = {
-    'workloads(first: 50)': { query: LIST },
-    'workload(id)': { query: GET, variables: { id: f.someId } },
-    'quote(spec)': { query: QUOTE, variables: { spec } },
-    submitWorkload: { query: SUBMIT, variables: { input: { spec } } },
+  const all = {
+    'workloads(first: 50)': { slug: 'list', query: LIST },
+    'workload(id)': { slug: 'get', query: GET, variables: { id: f.someId } },
+    'quote(spec)': { slug: 'quote', query: QUOTE, variables: { spec } },
+    submitWorkload: { slug: 'submit', query: SUBMIT, variables: { input: { spec } } },
   };
+  // BENCH_GATEWAY_OPS=list,get: only these operations (for profiling or comparing one change).
+  const only = process.env.BENCH_GATEWAY_OPS?.split(',');
+  const ops = Object.fromEntries(Object.entries(all).filter(([, op]) => !only || only.includes(op.slug)));
   try {
     await preflight(f, ops);
     const o = { connections: sizes.connections, seconds: sizes.seconds };
     const ceiling = await load(bare.url, { query: '{ hello }' }, o);
     const results: Record<string, LoadResult & { shareOfCeiling: number }> = {};
-    for (const [name, op] of Object.entries(ops)) {
-      const r = await load(url, op, { ...o, token: f.token });
+    for (const [name, { slug, ...op }] of Object.entries(ops)) {
+      const r = await profiled(slug, () => load(url, op, { ...o, token: f.token }));
       results[name] = {
         ...r,
         shareOfCeiling: Number((r.requestsPerSecond / ceiling.requestsPerSecond).toFixed(3)),
@@ -179,11 +207,13 @@ export async function runGatewayBench(sizes: GatewayBenchSizes) {
       targets: {
         listAndGetShareOfCeiling: {
           target: '>= 0.5',
-          met: ['workloads(first: 50)', 'workload(id)'].every((k) => results[k]!.shareOfCeiling >= 0.5),
+          met: ['workloads(first: 50)', 'workload(id)'].every(
+            (k) => (results[k]?.shareOfCeiling ?? 0) >= 0.5,
+          ),
         },
         p99Ms: {
           target: '< 50 (list and get)',
-          met: ['workloads(first: 50)', 'workload(id)'].every((k) => results[k]!.latencyMs.p99 < 50),
+          met: ['workloads(first: 50)', 'workload(id)'].every((k) => (results[k]?.latencyMs.p99 ?? 50) < 50),
         },
       },
     };

@@ -22,6 +22,8 @@ import { QuoteResolver } from './graphql/quotes/quote.resolver';
 import { TransparencyResolver } from './graphql/transparency/transparency.resolver';
 import { UsageResolver } from './graphql/usage/usage.resolver';
 import { SubmitWorkload } from './graphql/workloads/submit-workload.use-case';
+import { ListWorkloads } from './graphql/workloads/list-workloads.use-case';
+import { WorkloadOrder } from './graphql/workloads/workload-order';
 import { WorkloadWatch } from './graphql/workloads/workload-watch';
 import { WorkloadsResolver } from './graphql/workloads/workloads.resolver';
 import { formatExecution } from './http/error-formatter';
@@ -155,6 +157,15 @@ export class GatewayModule {
         { provide: GatewayState, useValue: deps.state },
         { provide: ApiKeyStoreToken, useValue: deps.apiKeys },
         { provide: WorkloadWatch, useValue: deps.watch },
+        {
+          provide: ListWorkloads,
+          useFactory: (state: GatewayState) =>
+            new ListWorkloads({
+              order: new WorkloadOrder(state.workloads),
+              maxPageSize: config.limits.maxPageSize,
+            }),
+          inject: [GatewayState],
+        },
         { provide: SubmitWorkload, useValue: deps.submit },
         { provide: VENDOR_REGISTRY, useValue: deps.registry },
         { provide: APP_GUARD, useClass: AccessGuard },

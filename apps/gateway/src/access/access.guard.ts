@@ -20,6 +20,9 @@ export const Public = () => SetMetadata(ACCESS, 'public' satisfies Access);
 /** Administrators only. */
 export const AdminOnly = () => SetMetadata(ACCESS, 'admin' satisfies Access);
 
+type Handler = ReturnType<ExecutionContext['getHandler']>;
+type ResolverClass = ReturnType<ExecutionContext['getClass']>;
+
 const contextOf = (ctx: ExecutionContext) => GqlExecutionContext.create(ctx).getContext<GatewayContext>();
 
 /**
@@ -29,13 +32,28 @@ const contextOf = (ctx: ExecutionContext) => GqlExecutionContext.create(ctx).get
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
+  /**
+   * Each resolver's @Public/@AdminOnly, read once: decorators are fixed when the classes are
+   * defined, and reading the metadata (up the prototype chains) on every request was a few
+   * percent of the CPU time of `workload(id)`. By handler, then by class (a handler may be inherited).
+   */
+  private readonly accessOf = new WeakMap<Handler, WeakMap<ResolverClass, { access: Access | undefined }>>();
+
   constructor(@Inject(Reflector) private readonly reflector: Reflector) {}
 
+  private access(handler: Handler, cls: ResolverClass): Access | undefined {
+    let byClass = this.accessOf.get(handler);
+    if (!byClass) this.accessOf.set(handler, (byClass = new WeakMap()));
+    let known = byClass.get(cls);
+    if (!known) {
+      const access = this.reflector.getAllAndOverride<Access | undefined>(ACCESS, [handler, cls]);
+      byClass.set(cls, (known = { access }));
+    }
+    return known.access;
+  }
+
   canActivate(ctx: ExecutionContext): boolean {
-    const access = this.reflector.getAllAndOverride<Access | undefined>(ACCESS, [
-      ctx.getHandler(),
-      ctx.getClass(),
-    ]);
+    const access = this.access(ctx.getHandler(), ctx.getClass());
     if (access === 'public') return true;
     const { principal } = contextOf(ctx);
     if (!principal)

@@ -1,15 +1,20 @@
-import { decodeJwt, errors as joseErrors } from 'jose';
+import { decodeJwt, errors as joseErrors, type JWTPayload } from 'jose';
 import { unauthenticated, type GatewayError } from '../errors';
 import { API_KEY_PREFIX, InvalidApiKey, type ApiKeyStore } from './api-keys';
 import { DEV_ISSUER, verifyDevToken } from './dev-tokens';
 import type { OidcVerifier } from './oidc';
 import type { Principal } from './principal';
+import { DEFAULT_VERIFIED_TOKENS, VerifiedTokens, type VerifiedTokensOptions } from './verified-tokens';
 
 export interface AuthenticatorOptions {
   apiKeys: ApiKeyStore;
   oidc?: OidcVerifier;
   /** Present only in sandbox mode: the key development tokens are signed with. */
   devKey?: Uint8Array;
+  /** Verified JWTs answered from memory (see VerifiedTokens); ttlMs 0 verifies every request. */
+  verifiedTokens?: Omit<VerifiedTokensOptions, 'now'>;
+  /** The clock of the token cache and of development tokens' expiry (tests); default the real one. */
+  now?: () => number;
 }
 
 /**
@@ -18,7 +23,11 @@ export interface AuthenticatorOptions {
  * fields: a client with a broken token should learn it, not silently lose its identity.
  */
 export class Authenticator {
-  constructor(private readonly o: AuthenticatorOptions) {}
+  private readonly verified: VerifiedTokens;
+
+  constructor(private readonly o: AuthenticatorOptions) {
+    this.verified = new VerifiedTokens({ ...(o.verifiedTokens ?? DEFAULT_VERIFIED_TOKENS), now: o.now });
+  }
 
   async authenticate(header: string | undefined): Promise<Principal | undefined> {
     if (header === undefined || header === '') return undefined;
@@ -39,23 +48,31 @@ export class Authenticator {
   }
 
   private async jwt(token: string): Promise<Principal> {
-    // The unverified issuer only picks the verifier and the wording of errors; trust comes after.
-    let issuer: string | undefined;
+    const known = this.verified.get(token);
+    if (known) return known;
+    // The unverified claims only pick the verifier and the wording of errors; trust comes after.
+    let claims: JWTPayload;
     try {
-      issuer = decodeJwt(token).iss;
+      claims = decodeJwt(token);
     } catch {
       throw unauthenticated('token is neither a JWT nor an API key');
     }
+    let principal: Principal;
     try {
-      if (issuer === DEV_ISSUER) {
+      if (claims.iss === DEV_ISSUER) {
         if (!this.o.devKey) throw unauthenticated('development tokens are refused by a production gateway');
-        return await verifyDevToken(this.o.devKey, token);
+        const now = this.o.now && new Date(this.o.now());
+        principal = await verifyDevToken(this.o.devKey, token, now);
+      } else {
+        if (!this.o.oidc) throw unauthenticated('no OIDC issuer is configured: use an API key');
+        principal = await this.o.oidc.verify(token);
       }
-      if (!this.o.oidc) throw unauthenticated('no OIDC issuer is configured: use an API key');
-      return await this.o.oidc.verify(token);
     } catch (e) {
       throw toAuthError(e);
     }
+    // Verified: the claims decoded above are the token's own, its `exp` included.
+    this.verified.set(token, principal, claims.exp);
+    return principal;
   }
 }
 

@@ -25,14 +25,31 @@ function decode(cursor: string): [string, string] {
   });
 }
 
-interface PositionKey {
+/** Where an item stands in the pages: newest first, then by id. */
+export interface PositionKey {
   createdAt: string;
   id: string;
+}
+
+/** An item with its position key, as `inPageOrder` sorts them and `paginateInOrder` pages through them. */
+export interface Positioned<T> {
+  readonly item: T;
+  readonly key: PositionKey;
 }
 
 /** Newest first, then by id: a total order, so cursors stay valid while items are added. */
 const before = (a: PositionKey, b: PositionKey) =>
   b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id);
+
+/** `items` with their keys, in page order (a new array). */
+export function inPageOrder<T>(items: readonly T[], keyOf: (item: T) => PositionKey): Positioned<T>[] {
+  return items.map((item) => ({ item, key: keyOf(item) })).sort((a, b) => before(a.key, b.key));
+}
+
+/** Several lists of positioned items as one, in page order (a new array). */
+export function mergeInPageOrder<T>(lists: readonly (readonly Positioned<T>[])[]): Positioned<T>[] {
+  return lists.flat().sort((a, b) => before(a.key, b.key));
+}
 
 /**
  * Cursor pagination (Relay connections) over an in-memory list; `keyOf` gives each item's position,
@@ -48,24 +65,62 @@ export function paginate<T, R>(
     maxPageSize: number;
   },
 ): Page<R> {
+  return paginateInOrder(inPageOrder(items, o.keyOf), o);
+}
+
+/**
+ * `paginate` over items already in page order (from `inPageOrder`, or a cache of its result): the
+ * page starts after the cursor, found by binary search. Cursors are encoded only when a client asks
+ * for them (getters), as most pages are read without.
+ */
+export function paginateInOrder<T, R>(
+  ordered: readonly Positioned<T>[],
+  o: { map: (item: T) => R; first?: number | null; after?: string | null; maxPageSize: number },
+): Page<R> {
   const first = o.first ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(first) || first < 1 || first > o.maxPageSize)
     throw new GatewayError('BAD_USER_INPUT', `first: must be between 1 and ${o.maxPageSize}`, {
       field: 'first',
     });
-  const keyed = items.map((item) => ({ item, key: o.keyOf(item) }));
-  keyed.sort((a, b) => before(a.key, b.key));
   let start = 0;
   if (o.after) {
     const [createdAt, id] = decode(o.after);
-    const idx = keyed.findIndex((x) => before({ createdAt, id }, x.key) < 0);
-    start = idx === -1 ? keyed.length : idx;
+    start = firstAfter(ordered, { createdAt, id });
   }
-  const page = keyed.slice(start, start + first);
-  const edges = page.map(({ item, key }) => ({ cursor: encode(key.createdAt, key.id), node: o.map(item) }));
+  const page = ordered.slice(start, start + first);
+  const last = page.at(-1)?.key;
   return {
-    edges,
-    pageInfo: { hasNextPage: start + first < keyed.length, endCursor: edges.at(-1)?.cursor },
-    totalCount: keyed.length,
+    edges: page.map(({ item, key }) => new Edge(o.map(item), key)),
+    pageInfo: {
+      hasNextPage: start + first < ordered.length,
+      get endCursor() {
+        return last && encode(last.createdAt, last.id);
+      },
+    },
+    totalCount: ordered.length,
   };
+}
+
+/** An edge whose cursor is encoded when read (a getter on the prototype: no closure per edge). */
+class Edge<R> {
+  constructor(
+    readonly node: R,
+    private readonly key: PositionKey,
+  ) {}
+
+  get cursor(): string {
+    return encode(this.key.createdAt, this.key.id);
+  }
+}
+
+/** Index of the first item that comes after `cursor` in page order (`ordered.length` if none). */
+function firstAfter<T>(ordered: readonly Positioned<T>[], cursor: PositionKey): number {
+  let lo = 0;
+  let hi = ordered.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (before(cursor, ordered[mid]!.key) < 0) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }

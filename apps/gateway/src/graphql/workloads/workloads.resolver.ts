@@ -15,8 +15,7 @@ import type { Workload as WorkloadObject } from '@kentaur/api';
 import { Events, Workloads } from '@kentaur/k8s-runtime';
 import { CurrentContext, Scope } from '../../access/access.guard';
 import type { GatewayContext } from '../../access/context';
-import { workloadId, type TenantScope } from '../../access/tenant-scope';
-import { GATEWAY_CONFIG, type GatewayConfig } from '../../config';
+import type { TenantScope } from '../../access/tenant-scope';
 import { GatewayError, unauthenticated } from '../../errors';
 import { GatewayState } from '../../kube/gateway-state';
 import { WorkloadFilter, SubmitWorkloadInput } from './workload.inputs';
@@ -30,7 +29,7 @@ import {
 } from './workload.types';
 import { SubmitWorkload } from './submit-workload.use-case';
 import { WorkloadWatch, type WatchedChange } from './workload-watch';
-import { paginate } from './pagination';
+import { ListWorkloads } from './list-workloads.use-case';
 
 const TERMINAL = new Set(['Succeeded', 'Failed', 'Cancelled']);
 /** Each `events` field is one API call: a request may ask for this many. */
@@ -45,7 +44,7 @@ export class WorkloadsResolver {
     @Inject(GatewayState) private readonly state: GatewayState,
     @Inject(SubmitWorkload) private readonly submit: SubmitWorkload,
     @Inject(WorkloadWatch) private readonly watch: WorkloadWatch,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(ListWorkloads) private readonly list: ListWorkloads,
   ) {}
 
   @Query(() => WorkloadConnection, { description: 'Your workloads, newest first.' })
@@ -56,14 +55,7 @@ export class WorkloadsResolver {
     first?: number,
     @Args('after', { nullable: true, description: 'endCursor of the previous page.' }) after?: string,
   ): WorkloadConnection {
-    const all = scope.workloads().filter((w) => matches(w, filter));
-    return paginate(all, {
-      keyOf: (w) => ({ createdAt: w.metadata.creationTimestamp ?? '', id: workloadId(w) }),
-      map: toWorkload,
-      first,
-      after,
-      maxPageSize: this.config.limits.maxPageSize,
-    });
+    return this.list.execute(scope, { filter, first, after });
   }
 
   @Query(() => Workload, { description: 'One of your workloads by id (`namespace/name`).' })
@@ -159,14 +151,6 @@ export class WorkloadsResolver {
     const w = ctx.scope.workload(id);
     return events(this.watch.watch(`${w.metadata.namespace}/${w.metadata.name}`, w));
   }
-}
-
-function matches(w: WorkloadObject, f: WorkloadFilter | undefined): boolean {
-  if (!f) return true;
-  if (f.phases?.length && !f.phases.includes(w.status?.phase ?? 'Pending')) return false;
-  if (f.vendor && w.status?.admission?.vendor !== f.vendor) return false;
-  if (f.namePrefix && !w.metadata.name!.startsWith(f.namePrefix)) return false;
-  return true;
 }
 
 /** The watch's changes as GraphQL payloads; closing the subscription closes the watch. */
