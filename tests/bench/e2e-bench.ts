@@ -19,11 +19,17 @@ import {
 import { makeWorkload } from '@kentaur/testing';
 import { VendorRegistry } from '@kentaur/vendors';
 import { desiredObjects } from '../../apps/controller/src/workloads/workload-objects';
-import { createTestNamespace, deleteTestNamespacesAndWait, testClient } from '../support/cluster';
+import {
+  createTestNamespace,
+  deleteTestNamespacesAndWait,
+  testClient,
+  testKubeconfig,
+} from '../support/cluster';
 import { type ControllerProcess, killAllControllerProcesses } from '../support/controller-process';
 import { installCrds } from '../support/crds';
 import { seededRandom } from '../support/random';
 import { createTenant } from '../support/tenants';
+import { apiServerWork, readApiServerMetrics } from './apiserver-metrics';
 import { samplePeaks, sampleController, startBenchController } from './bench-controller';
 import { machine } from './figures';
 
@@ -327,6 +333,7 @@ export async function runE2eBench(sizes: E2eBenchSizes, log: (line: string) => v
     await observer.start();
 
     const before = await sampleController(metricsUrl);
+    const apiBefore = await readApiServerMetrics(testKubeconfig());
     const sampler = samplePeaks(metricsUrl, 2_000);
 
     log(
@@ -360,6 +367,7 @@ export async function runE2eBench(sizes: E2eBenchSizes, log: (line: string) => v
     const peakRss = Math.max(before.rssBytes, peaks.rssBytes);
     const peakHeap = Math.max(before.heapUsedBytes, peaks.heapUsedBytes);
     const after = await sampleController(metricsUrl);
+    const apiAfter = await readApiServerMetrics(testKubeconfig());
 
     const keys = [...created.keys()];
     const since = (m: Map<string, number>) =>
@@ -399,6 +407,8 @@ export async function runE2eBench(sizes: E2eBenchSizes, log: (line: string) => v
         apiRequests: after.apiRequests - before.apiRequests,
         apiRequestsPerAdmission: round((after.apiRequests - before.apiRequests) / Math.max(1, admissions), 2),
       },
+      // Where the API server's time went while Kentaur admitted and the fleet ran the work.
+      apiServer: apiServerWork(apiBefore, apiAfter, { seconds: drainSeconds, pods }),
       targets: {
         shareOfRaw: { target: '>= 0.8', met: peak / raw.perSecond >= 0.8 },
         kueue20x: { target: '>= 860 admissions/s (20 x 43)', met: peak >= 860 },
