@@ -527,7 +527,13 @@ describe('integration: gateway security', () => {
     (await client.list<Workload>(Workloads, { namespace: ns })).items.length;
 
   const start = async (overrides: Parameters<typeof startTestGateway>[0]) => {
-    const g = await startTestGateway({ namespace: system, rateLimit: UNLIMITED, ...overrides });
+    // Subscriptions check their credential again every 300 ms here (15 s by default).
+    const g = await startTestGateway({
+      namespace: system,
+      rateLimit: UNLIMITED,
+      subscriptionRecheckMs: 300,
+      ...overrides,
+    });
     gateways.push(g);
     await waitFor('tenants cached by the gateway', () =>
       Promise.resolve(tenants.every((t) => g.gateway.state.tenant(t)) ? true : undefined),
@@ -752,6 +758,94 @@ describe('integration: gateway security', () => {
       );
       expect(refused.status).toBe(401);
       expect(await listed(keysToken)).not.toContain(info.id);
+    });
+
+    /**
+     * Subscribes with `credential` to a queued workload of the keys tenant (its first event is the
+     * current state); after `revoke()`, the subscription must end with UNAUTHENTICATED and nothing
+     * more, while the workload never changes (so only the periodic check can end it).
+     */
+    async function subscriptionAfter(credential: string, revoke: () => Promise<void>) {
+      const name = `sub-${Math.random().toString(36).slice(2, 8)}`;
+      await client.create<Workload>(Workloads, {
+        apiVersion: 'kentaur.io/v1alpha1',
+        kind: 'Workload',
+        metadata: { name, namespace: keys },
+        spec: {
+          kind: 'Batch',
+          maxDuration: '1h',
+          accelerators: { count: 1 },
+          template: { image: 'registry.example/keys/x:1' },
+        },
+      });
+      await waitFor('the workload cached by the gateway', () =>
+        Promise.resolve(gw.gateway.state.workloads.get(`${keys}/${name}`) ? true : undefined),
+      );
+      const ws = wsClient(gw.gateway.url, credential);
+      const seen: string[] = [];
+      let ended: unknown;
+      const started = Date.now();
+      let revokedAt = 0;
+      try {
+        try {
+          for await (const r of ws.iterate({
+            query: `subscription { workloadEvents(id: "${keys}/${name}") { type } }`,
+          })) {
+            if (r.errors) {
+              ended = r.errors;
+              break;
+            }
+            seen.push((r.data as { workloadEvents: { type: string } }).workloadEvents.type);
+            if (seen.length === 1) {
+              await revoke();
+              revokedAt = Date.now();
+            }
+          }
+        } catch (e) {
+          ended = e;
+        }
+      } finally {
+        await ws.dispose();
+      }
+      return { seen, ended, afterRevokeMs: Date.now() - revokedAt, totalMs: Date.now() - started };
+    }
+
+    it('ends a running subscription with UNAUTHENTICATED soon after its API key is revoked', async () => {
+      const { key, info } = await createKey(keysToken, 'subscriber');
+      await waitFor('the new key accepted', async () =>
+        (await gql(gw.gateway.url, key, ME)).errors ? undefined : true,
+      );
+      const r = await subscriptionAfter(key, async () => {
+        expect(await revoke(keysToken, info.id)).toBe(true);
+      });
+      expect(r.seen).toEqual(['ADDED']);
+      expect(JSON.stringify(r.ended)).toContain('UNAUTHENTICATED');
+      expect(JSON.stringify(r.ended)).toContain('revoked or has expired');
+      expect(r.afterRevokeMs).toBeLessThan(10_000);
+    });
+
+    it('ends a running subscription when its token expires, and keeps one whose token is valid (control)', async () => {
+      const shortLived = await gw.token({ tenant: keys, ttlSeconds: 3 });
+      const r = await subscriptionAfter(shortLived, () => Promise.resolve());
+      expect(r.seen).toEqual(['ADDED']);
+      expect(JSON.stringify(r.ended)).toContain('UNAUTHENTICATED');
+      expect(r.totalMs).toBeLessThan(20_000);
+
+      // Control: a valid token's subscription is still open 2 s after its first event.
+      const ws = wsClient(gw.gateway.url, keysToken);
+      const name = [...gw.gateway.state.workloads.list()].find((w) => w.metadata.namespace === keys)!.metadata
+        .name!;
+      const events: string[] = [];
+      const open = (async () => {
+        for await (const x of ws.iterate({
+          query: `subscription { workloadEvents(id: "${keys}/${name}") { type } }`,
+        }))
+          events.push(x.errors ? 'error' : 'event');
+      })();
+      await new Promise((res) => setTimeout(res, 2_000));
+      expect(events).toEqual(['event']);
+      await ws.dispose();
+      await open.catch(() => undefined);
     });
 
     // createApiKey answers before the gateway's own Secret informer has seen the new Secret, and

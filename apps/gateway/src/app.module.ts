@@ -119,11 +119,20 @@ function graphqlOptions(config: GatewayConfig, deps: GatewayDeps): MercuriusDriv
       // graphql-ws: the token travels in connection_init's payload ({ authorization: "Bearer …" }).
       onConnect: async ({ payload }: { payload?: Record<string, unknown> }) => {
         const header = payload?.authorization ?? payload?.Authorization;
+        const credential = typeof header === 'string' ? header : undefined;
         try {
-          const principal = await deps.authenticator.authenticate(
-            typeof header === 'string' ? header : undefined,
-          );
-          return principal ? gatewayContext(principal, deps.state) : false;
+          const principal = await deps.authenticator.authenticate(credential);
+          if (!principal) return false;
+          // A connection lives long; its credential may be revoked or expire meanwhile.
+          const stillValid = () =>
+            deps.authenticator.authenticate(credential).then(
+              (p) => p !== undefined,
+              () => false,
+            );
+          return {
+            ...gatewayContext(principal, deps.state),
+            credential: { stillValid, everyMs: config.subscriptionRecheckMs },
+          };
         } catch (e) {
           if ((e as GraphQLError).extensions?.code) return false;
           throw e;

@@ -63,6 +63,11 @@ export interface GatewayConfig {
   apiKeyPepper?: string;
   limits: QueryLimits & { maxBodyBytes: number; maxBatch: number; maxPageSize: number };
   rateLimit: RateLimitConfig;
+  /**
+   * How often a running subscription checks again that its connection's credential (API key or
+   * token) still authenticates; a revoked key or an expired token ends it with UNAUTHENTICATED.
+   */
+  subscriptionRecheckMs: number;
   /** Values for what pools and sites leave unset; the controller is configured with the same. */
   snapshotDefaults: { pricePerDeviceHourEUR: number; pue: number; gridCarbonGramsPerKWh: number };
   /** Pino log level; `silent` in tests. */
@@ -97,6 +102,7 @@ export function gatewayConfig(overrides: Partial<GatewayConfig> = {}): GatewayCo
     namespace: 'kentaur-system',
     limits: { ...DEFAULT_QUERY_LIMITS, maxBodyBytes: 256 * 1024, maxBatch: 5, maxPageSize: 100 },
     rateLimit: { burst: 100, perSecond: 50 },
+    subscriptionRecheckMs: 15_000,
     snapshotDefaults: { pricePerDeviceHourEUR: 1, pue: 1.2, gridCarbonGramsPerKWh: 250 },
     logLevel: 'info',
     ...overrides,

@@ -14,7 +14,7 @@ import type { Event as KubeEvent } from 'kubernetes-types/core/v1';
 import type { Workload as WorkloadObject } from '@kentaur/api';
 import { Events, Workloads } from '@kentaur/k8s-runtime';
 import { CurrentContext, Scope } from '../../access/access.guard';
-import type { GatewayContext } from '../../access/context';
+import type { CredentialCheck, GatewayContext } from '../../access/context';
 import type { TenantScope } from '../../access/tenant-scope';
 import { GatewayError, unauthenticated } from '../../errors';
 import { GatewayState } from '../../kube/gateway-state';
@@ -149,20 +149,50 @@ export class WorkloadsResolver {
   ): AsyncIterable<{ workloadEvents: WorkloadEvent }> {
     if (!ctx.scope) throw unauthenticated('subscriptions need a token in the connection_init payload');
     const w = ctx.scope.workload(id);
-    return events(this.watch.watch(`${w.metadata.namespace}/${w.metadata.name}`, w));
+    return events(this.watch.watch(`${w.metadata.namespace}/${w.metadata.name}`, w), ctx.credential);
   }
 }
 
-/** The watch's changes as GraphQL payloads; closing the subscription closes the watch. */
+const REVOKED =
+  'the credential of this subscription was revoked or has expired: subscribe again with a valid one';
+
+/**
+ * The watch's changes as GraphQL payloads; closing the subscription closes the watch. With a
+ * credential check (every subscription over WebSocket has one), the credential is checked before
+ * each event and at least every `everyMs` while none comes: once it no longer authenticates, the
+ * subscription ends with UNAUTHENTICATED and sends nothing more.
+ */
 async function* events(
   changes: AsyncIterableIterator<WatchedChange>,
+  credential?: CredentialCheck,
 ): AsyncGenerator<{ workloadEvents: WorkloadEvent }> {
   try {
-    for await (const c of changes) {
-      const workload = toWorkload(c.workload);
-      yield { workloadEvents: { type: c.type, phase: workload.phase, workload } };
+    for (;;) {
+      const c = await nextChecked(changes, credential);
+      if (c.done) return;
+      if (credential && !(await credential.stillValid())) throw unauthenticated(REVOKED);
+      const workload = toWorkload(c.value.workload);
+      yield { workloadEvents: { type: c.value.type, phase: workload.phase, workload } };
     }
   } finally {
     await changes.return?.();
+  }
+}
+
+/** The next change; while waiting for it, the credential is checked every `everyMs`. */
+async function nextChecked(
+  changes: AsyncIterableIterator<WatchedChange>,
+  credential: CredentialCheck | undefined,
+): Promise<IteratorResult<WatchedChange>> {
+  const next = changes.next();
+  if (!credential) return next;
+  for (;;) {
+    let timer: NodeJS.Timeout | undefined;
+    const tick = new Promise<'tick'>(
+      (resolve) => (timer = setTimeout(() => resolve('tick'), credential.everyMs)),
+    );
+    const r = await Promise.race([next, tick]).finally(() => clearTimeout(timer));
+    if (r !== 'tick') return r;
+    if (!(await credential.stillValid())) throw unauthenticated(REVOKED);
   }
 }
