@@ -10,8 +10,10 @@ const usage = `kentaur — vendor-neutral orchestration for AI factories
 Usage:
   kentaur up [--fleet FILE] [--port N]      sandbox + controller + gateway in one process tree (Ctrl-C stops all)
   kentaur sandbox up [--fleet FILE]         start the local Kubernetes sandbox in the background
+                                            (a fleet with spec.sites starts one cluster per site,
+                                            e.g. deploy/sandbox/fleets/federation.yaml)
   kentaur sandbox down                      stop every process the sandbox started
-  kentaur sandbox status [--json]           health of the sandbox's components
+  kentaur sandbox status [--json]           health of the sandbox's components (and of every site)
   kentaur controller [--kubeconfig F] [--namespace NS] [--identity ID] [--health-port N] [--sandbox]
                      [--accounting-interval SECONDS]
                      [--power-prometheus URL [--power-node-label LABEL] [--power-window SECONDS]]

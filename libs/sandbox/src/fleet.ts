@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Node, Taint } from 'kubernetes-types/core/v1';
 import { parse } from 'yaml';
+import { validateResource, type SiteSpec } from '@kentaur/api';
 
 /** One pool of identical fake nodes in a fleet file. */
 export interface FleetPool {
@@ -11,13 +12,34 @@ export interface FleetPool {
   taints: Taint[];
   /** Node capacity; allocatable is the same (fake nodes reserve nothing). */
   capacity: Record<string, string>;
+  /** The site of a federation fleet the pool belongs to: prefixes node names, sets the region label. */
+  site?: string;
 }
 
-export interface Fleet {
-  name: string;
+/** What one cluster of the sandbox holds. */
+export interface ClusterFleet {
   pools: FleetPool[];
   /** RuntimeClasses the vendors' operators would create (the GPU Operator's `nvidia`, Gaudi's `habana`). */
   runtimeClasses: string[];
+}
+
+/**
+ * One site of a federation fleet: a cluster of its own, and the facts its `Site` object publishes.
+ * `spec` never holds `kubeconfigSecretRef`: the sandbox sets it for every site but the first.
+ */
+export interface FleetSite extends ClusterFleet {
+  name: string;
+  spec: Omit<SiteSpec, 'kubeconfigSecretRef'>;
+}
+
+/**
+ * A parsed fleet file. A single-cluster file (`spec.pools`) fills `pools` and `runtimeClasses`; a
+ * federation file (`spec.sites`) fills `sites` instead (the top-level `pools` are then empty), one
+ * cluster per site, the first being the management cluster.
+ */
+export interface Fleet extends ClusterFleet {
+  name: string;
+  sites?: FleetSite[];
 }
 
 export class FleetError extends Error {
@@ -26,6 +48,9 @@ export class FleetError extends Error {
 
 const DNS1123 = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const TAINT_EFFECTS = new Set(['NoSchedule', 'PreferNoSchedule', 'NoExecute']);
+
+/** The well-known label of a node's region; in a federation fleet, the site name. */
+export const REGION_LABEL = 'topology.kubernetes.io/region';
 
 /** The annotation the KWOK controller of the sandbox selects its nodes by. */
 export const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
@@ -60,8 +85,7 @@ function parseTaints(value: unknown, field: string): Taint[] {
   });
 }
 
-function parsePool(raw: Record<string, unknown>, i: number): FleetPool {
-  const at = `spec.pools[${i}]`;
+function parsePool(raw: Record<string, unknown>, at: string, site?: string): FleetPool {
   if (typeof raw?.name !== 'string' || !DNS1123.test(raw.name) || raw.name.length > 50) {
     throw new FleetError(
       `${at}.name: must be a DNS-1123 label of at most 50 characters (lower-case letters, digits, '-')`,
@@ -74,17 +98,124 @@ function parsePool(raw: Record<string, unknown>, i: number): FleetPool {
     if (!capacity[key])
       throw new FleetError(`${at}.capacity.${key}: required (e.g. cpu: "64", memory: 256Gi, pods: "110")`);
   }
+  const labels = stringMap(raw.labels, `${at}.labels`);
+  if (site !== undefined) {
+    const region = labels[REGION_LABEL];
+    if (region !== undefined && region !== site)
+      throw new FleetError(
+        `${at}.labels.${REGION_LABEL}: is "${region}" but the pool is in site ${site}; remove the label (the sandbox sets it to the site name)`,
+      );
+    // The name is also the node's kubernetes.io/hostname label value: at most 63 characters.
+    const longest = `${site}-${raw.name}-${Math.max(0, (raw.nodes as number) - 1)}`;
+    if (longest.length > 63)
+      throw new FleetError(
+        `${at}.name: node names such as ${longest} would be longer than 63 characters; shorten the site or pool name`,
+      );
+  }
   return {
     name: raw.name,
     nodes: raw.nodes as number,
-    labels: stringMap(raw.labels, `${at}.labels`),
+    labels,
     annotations: stringMap(raw.annotations, `${at}.annotations`),
     taints: parseTaints(raw.taints, `${at}.taints`),
     capacity,
+    ...(site === undefined ? {} : { site }),
   };
 }
 
-/** Parses and validates a fleet document; every error names the field and the fix. */
+/** Pools of one cluster: a non-empty list with unique names. `at` is the path of the list. */
+function parsePools(value: unknown, at: string, source: string, site?: string): FleetPool[] {
+  if (!Array.isArray(value) || value.length === 0)
+    throw new FleetError(`${source}: ${at} must be a non-empty list`);
+  const pools = value.map((p, i) => parsePool(p as Record<string, unknown>, `${at}[${i}]`, site));
+  const seen = new Set<string>();
+  for (const [i, p] of pools.entries()) {
+    if (seen.has(p.name))
+      throw new FleetError(
+        `${source}: ${at}[${i}].name: "${p.name}" is used twice; pool names must be unique`,
+      );
+    seen.add(p.name);
+  }
+  return pools;
+}
+
+function parseRuntimeClasses(value: unknown, at: string, source: string): string[] {
+  const runtimeClasses = value ?? [];
+  if (
+    !Array.isArray(runtimeClasses) ||
+    runtimeClasses.some((r) => typeof r !== 'string' || !DNS1123.test(r))
+  ) {
+    throw new FleetError(`${source}: ${at} must be a list of DNS-1123 names, e.g. [nvidia, habana]`);
+  }
+  return runtimeClasses as string[];
+}
+
+/** The `Site` facts a fleet site may carry; the rest of its keys are `name`, `runtimeClasses`, `pools`. */
+const SITE_FACTS = [
+  'country',
+  'pue',
+  'gridCarbonGramsPerKWh',
+  'pricePerKWhEUR',
+  'heatReuseFraction',
+] as const;
+const SITE_KEYS = new Set<string>(['name', 'runtimeClasses', 'pools', ...SITE_FACTS]);
+
+function parseSite(raw: unknown, j: number, source: string): FleetSite {
+  const at = `spec.sites[${j}]`;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new FleetError(`${source}: ${at}: must be a map with name, country, pools`);
+  const site = raw as Record<string, unknown>;
+  for (const key of Object.keys(site)) {
+    if (key === 'kubeconfigSecretRef')
+      throw new FleetError(
+        `${source}: ${at}.kubeconfigSecretRef: set by the sandbox (a Secret in kentaur-system for every site but the first); remove it`,
+      );
+    if (!SITE_KEYS.has(key))
+      throw new FleetError(`${source}: ${at}.${key}: unknown field; a site has ${[...SITE_KEYS].join(', ')}`);
+  }
+  if (typeof site.name !== 'string' || !DNS1123.test(site.name) || site.name.length > 40)
+    throw new FleetError(
+      `${source}: ${at}.name: must be a DNS-1123 label of at most 40 characters, e.g. dk-1 (it names the Site object, its Secret and its node-name prefix)`,
+    );
+  const name = site.name;
+  const spec: Record<string, unknown> = {};
+  for (const key of SITE_FACTS) if (site[key] !== undefined) spec[key] = site[key];
+  // The same rules as the Site CRD, so that the Site objects the sandbox creates are accepted.
+  const errors = validateResource('Site', { metadata: { name }, spec });
+  if (errors.length) {
+    const e = errors[0]!;
+    const field = e.field.startsWith('spec.') ? e.field.slice('spec.'.length) : e.field;
+    throw new FleetError(`${source}: ${at}.${field}: ${e.message}`);
+  }
+  return {
+    name,
+    spec: spec as FleetSite['spec'],
+    runtimeClasses: parseRuntimeClasses(site.runtimeClasses, `${at}.runtimeClasses`, source),
+    pools: parsePools(site.pools, `${at}.pools`, source, name),
+  };
+}
+
+function parseSites(value: unknown, source: string): FleetSite[] {
+  if (!Array.isArray(value) || value.length === 0)
+    throw new FleetError(
+      `${source}: spec.sites must be a non-empty list of sites, the first being the management cluster`,
+    );
+  const sites = value.map((raw, j) => parseSite(raw, j, source));
+  const seen = new Set<string>();
+  for (const [j, site] of sites.entries()) {
+    if (seen.has(site.name))
+      throw new FleetError(
+        `${source}: spec.sites[${j}].name: "${site.name}" is used twice; site names must be unique`,
+      );
+    seen.add(site.name);
+  }
+  return sites;
+}
+
+/**
+ * Parses and validates a fleet document, single-cluster (`spec.pools`) or federation (`spec.sites`);
+ * every error names the field and the fix.
+ */
 export function parseFleet(text: string, source = 'fleet'): Fleet {
   let doc: Record<string, unknown>;
   try {
@@ -93,32 +224,26 @@ export function parseFleet(text: string, source = 'fleet'): Fleet {
     throw new FleetError(`${source}: not valid YAML: ${(e as Error).message}`);
   }
   if (doc?.kind !== 'Fleet') throw new FleetError(`${source}: kind must be Fleet`);
-  const spec = doc.spec as { pools?: unknown; runtimeClasses?: unknown } | undefined;
-  if (!Array.isArray(spec?.pools) || spec.pools.length === 0)
-    throw new FleetError(`${source}: spec.pools must be a non-empty list`);
-  const pools = spec.pools.map((p, i) => parsePool(p as Record<string, unknown>, i));
-  const seen = new Set<string>();
-  for (const [i, p] of pools.entries()) {
-    if (seen.has(p.name))
-      throw new FleetError(
-        `${source}: spec.pools[${i}].name: "${p.name}" is used twice; pool names must be unique`,
-      );
-    seen.add(p.name);
-  }
-  const runtimeClasses = spec.runtimeClasses ?? [];
-  if (
-    !Array.isArray(runtimeClasses) ||
-    runtimeClasses.some((r) => typeof r !== 'string' || !DNS1123.test(r))
-  ) {
-    throw new FleetError(
-      `${source}: spec.runtimeClasses must be a list of DNS-1123 names, e.g. [nvidia, habana]`,
-    );
-  }
+  const spec = (doc.spec ?? {}) as { pools?: unknown; runtimeClasses?: unknown; sites?: unknown };
   const metadata = doc.metadata as { name?: unknown } | undefined;
+  const name = typeof metadata?.name === 'string' ? metadata.name : source;
+  if (spec.sites !== undefined) {
+    if (spec.pools !== undefined)
+      throw new FleetError(
+        `${source}: spec.pools: a fleet has either spec.pools (one cluster) or spec.sites (one cluster per site); move the pools into their site`,
+      );
+    if (spec.runtimeClasses !== undefined)
+      throw new FleetError(
+        `${source}: spec.runtimeClasses: with spec.sites, give runtimeClasses per site (spec.sites[].runtimeClasses)`,
+      );
+    return { name, pools: [], runtimeClasses: [], sites: parseSites(spec.sites, source) };
+  }
+  if (!Array.isArray(spec.pools) || spec.pools.length === 0)
+    throw new FleetError(`${source}: spec.pools must be a non-empty list (or spec.sites for a federation)`);
   return {
-    name: typeof metadata?.name === 'string' ? metadata.name : source,
-    pools,
-    runtimeClasses: runtimeClasses as string[],
+    name,
+    pools: parsePools(spec.pools, 'spec.pools', source),
+    runtimeClasses: parseRuntimeClasses(spec.runtimeClasses, 'spec.runtimeClasses', source),
   };
 }
 
@@ -126,8 +251,9 @@ export function loadFleet(path: string): Fleet {
   return parseFleet(readFileSync(path, 'utf8'), path);
 }
 
+/** `<pool>-<index>`; in a federation `<site>-<pool>-<index>`, so that names are unique across sites. */
 export function nodeName(pool: FleetPool, index: number): string {
-  return `${pool.name}-${index}`;
+  return pool.site === undefined ? `${pool.name}-${index}` : `${pool.site}-${pool.name}-${index}`;
 }
 
 /** The Node object for one fake node: labels, taints and resources as the fleet says. Pure. */
@@ -147,6 +273,7 @@ export function fleetNode(pool: FleetPool, index: number): Node {
         'kubernetes.io/os': 'linux',
         'kubernetes.io/arch': 'amd64',
         ...pool.labels,
+        ...(pool.site === undefined ? {} : { [REGION_LABEL]: pool.site }),
         'kubernetes.io/hostname': name,
         type: 'kwok',
         'sandbox.kentaur.io/pool': pool.name,
@@ -157,12 +284,12 @@ export function fleetNode(pool: FleetPool, index: number): Node {
   };
 }
 
-/** Every Node of the fleet, in pool order. Large fleets are better streamed with {@link fleetNodes}. */
-export function* fleetNodes(fleet: Fleet): Generator<Node> {
+/** Every Node of one cluster, in pool order. Large fleets are better streamed with {@link fleetNodes}. */
+export function* fleetNodes(fleet: ClusterFleet): Generator<Node> {
   for (const pool of fleet.pools) for (let i = 0; i < pool.nodes; i++) yield fleetNode(pool, i);
 }
 
-export function fleetSize(fleet: Fleet): { nodes: number; devices: Record<string, number> } {
+export function fleetSize(fleet: ClusterFleet): { nodes: number; devices: Record<string, number> } {
   const devices: Record<string, number> = {};
   let nodes = 0;
   for (const pool of fleet.pools) {
@@ -172,4 +299,12 @@ export function fleetSize(fleet: Fleet): { nodes: number; devices: Record<string
     }
   }
   return { nodes, devices };
+}
+
+/**
+ * The clusters a fleet starts: one per site for a federation, else the one unnamed cluster. The
+ * first is the management cluster.
+ */
+export function fleetClusters(fleet: Fleet): { site?: FleetSite; fleet: ClusterFleet }[] {
+  return fleet.sites ? fleet.sites.map((site) => ({ site, fleet: site })) : [{ fleet }];
 }

@@ -6,3 +6,4 @@ export * from './processes';
 export * from './sandbox';
 export * from './crds';
 export * from './restart';
+export * from './federation';

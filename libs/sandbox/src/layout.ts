@@ -88,4 +88,8 @@ export class SandboxLayout {
   log(component: string) {
     return join(this.logs, `${component}.log`);
   }
+  /** The files of one site's cluster in a federation sandbox: the same layout under sites/<name>. */
+  site(name: string): SandboxLayout {
+    return new SandboxLayout(join(this.root, 'sites', name));
+  }
 }

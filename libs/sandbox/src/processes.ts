@@ -16,11 +16,27 @@ export interface ManagedProcess {
   caFile?: string;
 }
 
-export interface SandboxState {
-  /** Start order; stopped in reverse. */
-  processes: ManagedProcess[];
-  ports: Record<string, number>;
+/** One site's cluster of a federation sandbox. */
+export interface SandboxSiteState {
+  name: string;
+  /** Its admin kubeconfig (sites/<name>/kubeconfig). */
   kubeconfig: string;
+  server: string;
+  ports: Record<string, number>;
+}
+
+export interface SandboxState {
+  /**
+   * Start order; stopped in reverse. In a federation sandbox the components of a site are named
+   * `<site>/<component>` (`it-1/kube-apiserver`); a single-cluster sandbox uses the plain names.
+   */
+  processes: ManagedProcess[];
+  /** The ports of the (management) cluster. */
+  ports: Record<string, number>;
+  /** The admin kubeconfig of the (management) cluster. */
+  kubeconfig: string;
+  /** Set for a federation sandbox: every site's cluster, the management cluster first. */
+  sites?: SandboxSiteState[];
   fleet?: string;
   startedAt: string;
   /** When set, a watchdog tears the sandbox down as soon as this process is gone. */
@@ -127,9 +143,28 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** Stops every process of a state in reverse start order. */
+/** The site of a component named `<site>/<component>`; undefined for a plain name. */
+export function componentSite(component: string): string | undefined {
+  const slash = component.indexOf('/');
+  return slash < 0 ? undefined : component.slice(0, slash);
+}
+
+/**
+ * Stops every process of a state in reverse start order. The sites of a federation sandbox are
+ * independent clusters, so they are stopped side by side (each in reverse order); processes that
+ * belong to no site (the watchdog) last.
+ */
 export async function stopAll(state: SandboxState): Promise<void> {
-  for (const p of [...state.processes].reverse()) await stopProcess(p);
+  const bySite = new Map<string | undefined, ManagedProcess[]>();
+  for (const p of [...state.processes].reverse()) {
+    const site = componentSite(p.component);
+    bySite.set(site, [...(bySite.get(site) ?? []), p]);
+  }
+  const stopInOrder = async (list: ManagedProcess[]) => {
+    for (const p of list) await stopProcess(p);
+  };
+  await Promise.all([...bySite].filter(([site]) => site !== undefined).map(([, list]) => stopInOrder(list)));
+  await stopInOrder(bySite.get(undefined) ?? []);
 }
 
 /** Starts the watchdog that stops the sandbox when `ownerPid` dies (e.g. a test run killed with SIGKILL). */

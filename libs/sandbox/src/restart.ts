@@ -23,7 +23,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Stops one running component of a sandbox and starts it again with the same binary, arguments,
  * ports and data (etcd keeps its data directory), then waits until it is healthy. The new pid is
  * written to the state file at once, so the watchdog and `sandbox down` still find it. For fault
- * tests: restarting kube-apiserver or etcd under a running controller.
+ * tests: restarting kube-apiserver or etcd under a running controller. In a federation sandbox the
+ * component is named with its site: `fi-1/kube-apiserver`.
  */
 export async function restartComponent(
   stateFile: string,

@@ -20,7 +20,16 @@ import {
   type ComponentFiles,
   type SandboxPorts,
 } from './components';
-import { fleetNodes, fleetSize, loadFleet, type Fleet } from './fleet';
+import { registerSites } from './federation';
+import {
+  fleetClusters,
+  fleetNodes,
+  fleetSize,
+  loadFleet,
+  type ClusterFleet,
+  type Fleet,
+  type FleetSite,
+} from './fleet';
 import { probe, waitHealthy } from './health';
 import { deployDir, type BinaryPaths, type SandboxLayout } from './layout';
 import { createPki, writeKubeconfig } from './pki';
@@ -34,6 +43,7 @@ import {
   stopAll,
   writeState,
   type ManagedProcess,
+  type SandboxSiteState,
   type SandboxState,
 } from './processes';
 
@@ -49,11 +59,15 @@ export interface SandboxUpOptions {
 }
 
 export interface SandboxInfo {
+  /** The (management) cluster's admin kubeconfig. */
   kubeconfig: string;
   server: string;
   ports: Record<string, number>;
+  /** Ready fake nodes, across every site. */
   nodes: number;
   reused: boolean;
+  /** A federation sandbox: every site's cluster, the management cluster first. */
+  sites?: SandboxSiteState[];
 }
 
 const RuntimeClasses: ResourceType = {
@@ -64,28 +78,53 @@ const RuntimeClasses: ResourceType = {
   namespaced: false,
 };
 
-/** Everything a start needs, decided before any process runs. */
+/** Everything one cluster's start needs, decided before any process runs. */
 interface StartPlan {
+  /** Its site in a federation sandbox; undefined for a single-cluster sandbox. */
+  site?: FleetSite;
+  fleet: ClusterFleet;
+  /** Where its files go: the sandbox root, or sites/<name> in a federation sandbox. */
+  layout: SandboxLayout;
   ports: SandboxPorts;
   files: ComponentFiles;
   server: string;
+  log: (m: string) => void;
 }
 
-async function prepare(layout: SandboxLayout, log: (m: string) => void): Promise<StartPlan> {
+/**
+ * Free loopback ports for one cluster. `taken` holds the ports already picked in this start: a port
+ * picked for another cluster is not bound until that cluster starts, so the OS may offer it again.
+ */
+async function pickPorts(taken: Set<number>): Promise<SandboxPorts> {
+  const pick = async () => {
+    let port = await freePort();
+    while (taken.has(port)) port = await freePort();
+    taken.add(port);
+    return port;
+  };
+  return {
+    etcdClient: await pick(),
+    etcdPeer: await pick(),
+    apiserver: await pick(),
+    controllerManager: await pick(),
+    scheduler: await pick(),
+    kwok: await pick(),
+  };
+}
+
+async function prepare(
+  layout: SandboxLayout,
+  cluster: { site?: FleetSite; fleet: ClusterFleet },
+  ports: SandboxPorts,
+  log: (m: string) => void,
+): Promise<StartPlan> {
   for (const dir of [layout.root, layout.logs, layout.config]) mkdirSync(dir, { recursive: true });
   rmSync(layout.etcdData, { recursive: true, force: true });
-  const ports: SandboxPorts = {
-    etcdClient: await freePort(),
-    etcdPeer: await freePort(),
-    apiserver: await freePort(),
-    controllerManager: await freePort(),
-    scheduler: await freePort(),
-    kwok: await freePort(),
-  };
   const server = `https://127.0.0.1:${ports.apiserver}`;
-  log('creating the sandbox PKI');
+  log(cluster.site ? 'creating its PKI' : 'creating the sandbox PKI');
   const pki = await createPki(layout.pki);
-  writeKubeconfig(layout.kubeconfig, server, pki);
+  const name = cluster.site ? `kentaur-sandbox-${cluster.site.name}` : 'kentaur-sandbox';
+  writeKubeconfig(layout.kubeconfig, server, pki, name);
   const files: ComponentFiles = {
     pki,
     kubeconfig: layout.kubeconfig,
@@ -95,14 +134,14 @@ async function prepare(layout: SandboxLayout, log: (m: string) => void): Promise
   };
   writeFileSync(files.schedulerConfig, schedulerConfig(files));
   copyFileSync(join(deployDir, 'kwok', 'stages.yaml'), files.kwokConfig);
-  return { ports, files, server };
+  return { ...cluster, layout, ports, files, server, log };
 }
 
 interface Starter {
-  layout: SandboxLayout;
+  /** The one state file of the sandbox, every site's processes included. */
+  stateFile: string;
   state: SandboxState;
   timeoutMs: number;
-  log: (m: string) => void;
 }
 
 interface ComponentSpec {
@@ -113,19 +152,26 @@ interface ComponentSpec {
   caFile?: string;
 }
 
+/** `<site>/<component>` in a federation sandbox, else the plain component name. */
+function qualified(plan: StartPlan, component: string): string {
+  return plan.site ? `${plan.site.name}/${component}` : component;
+}
+
 /** Starts one component, records it in the state file at once, and waits for its health endpoint. */
-async function startComponent(s: Starter, c: ComponentSpec): Promise<void> {
-  s.log(`starting ${c.component}`);
-  const logFile = s.layout.log(c.component);
+async function startComponent(s: Starter, plan: StartPlan, c: ComponentSpec): Promise<void> {
+  plan.log(`starting ${c.component}`);
+  const logFile = plan.layout.log(c.component);
+  const component = qualified(plan, c.component);
   const proc = {
-    ...startProcess(c.component, c.binary, c.args, logFile),
+    ...startProcess(component, c.binary, c.args, logFile),
     healthUrl: c.healthUrl,
     caFile: c.caFile,
   };
+  // Clusters start side by side in one process: push and write are synchronous, so no record is lost.
   s.state.processes.push(proc);
-  writeState(s.layout.state, s.state);
+  writeState(s.stateFile, s.state);
   try {
-    await waitHealthy(c.component, c.healthUrl, {
+    await waitHealthy(component, c.healthUrl, {
       ca: c.caFile ? readFileSync(c.caFile) : undefined,
       timeoutMs: s.timeoutMs,
       isRunning: () => isOurs(proc),
@@ -141,32 +187,32 @@ async function startComponent(s: Starter, c: ComponentSpec): Promise<void> {
 async function startControlPlane(s: Starter, bins: BinaryPaths, plan: StartPlan): Promise<void> {
   const { ports, files, server } = plan;
   const local = (port: number, path = '/healthz') => `https://127.0.0.1:${port}${path}`;
-  await startComponent(s, {
+  await startComponent(s, plan, {
     component: 'etcd',
     binary: bins.etcd,
     args: etcdArgs(ports, files),
     healthUrl: `http://127.0.0.1:${ports.etcdClient}/health`,
   });
-  await startComponent(s, {
+  await startComponent(s, plan, {
     component: 'kube-apiserver',
     binary: bins.kubeApiserver,
     args: apiserverArgs(ports, files),
     healthUrl: `${server}/readyz`,
     caFile: files.pki.caCert,
   });
-  await startComponent(s, {
+  await startComponent(s, plan, {
     component: 'kube-controller-manager',
     binary: bins.kubeControllerManager,
     args: controllerManagerArgs(ports, files),
     healthUrl: local(ports.controllerManager),
   });
-  await startComponent(s, {
+  await startComponent(s, plan, {
     component: 'kube-scheduler',
     binary: bins.kubeScheduler,
     args: schedulerArgs(ports, files),
     healthUrl: local(ports.scheduler),
   });
-  await startComponent(s, {
+  await startComponent(s, plan, {
     component: 'kwok',
     binary: bins.kwok,
     args: kwokArgs(ports, files),
@@ -175,10 +221,26 @@ async function startControlPlane(s: Starter, bins: BinaryPaths, plan: StartPlan)
 }
 
 /**
+ * Runs `fn` for every item side by side and waits until every call has settled, then rethrows the
+ * first failure. Unlike Promise.all it never returns while a call may still start processes, so a
+ * clean-up after a failure finds them all in the state.
+ */
+async function allSettled<T, R>(items: T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = await Promise.allSettled(items.map(fn));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<R>).value);
+}
+
+/**
  * Starts etcd, kube-apiserver, kube-controller-manager, kube-scheduler and KWOK on 127.0.0.1, then
- * creates the fleet's fake nodes and waits until kube-scheduler may use them. A healthy sandbox
- * already running in the same directory is reused. On failure everything started is stopped again
- * and the error carries the tail of the failing component's log.
+ * creates the fleet's fake nodes and waits until kube-scheduler may use them. A federation fleet
+ * (`spec.sites`) gets one such control plane per site, started side by side, each under
+ * sites/<name>; the first site's cluster is the management cluster (its kubeconfig is the sandbox's
+ * kubeconfig): it gets Kentaur's CRDs, one Site object per site and the other sites' kubeconfigs as
+ * Secrets in kentaur-system. A healthy sandbox already running in the same directory is reused. On
+ * failure everything started is stopped again and the error carries the tail of the failing
+ * component's log.
  */
 export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxInfo> {
   const { layout } = opts;
@@ -186,33 +248,39 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxInfo> {
   const existing = await sandboxStatus(layout);
   if (existing.running && existing.healthy) {
     log(`sandbox already running (${existing.server}); reusing it`);
-    return {
-      kubeconfig: layout.kubeconfig,
-      server: existing.server!,
-      ports: existing.ports,
-      nodes: existing.nodes ?? 0,
-      reused: true,
-    };
+    return reusedInfo(layout, existing);
   }
   if (existing.running) await sandboxDown(layout);
   const fleet = loadFleet(opts.fleetFile ?? defaultFleetFile);
   const bins = await ensureBinaries();
-  const plan = await prepare(layout, log);
+  mkdirSync(layout.logs, { recursive: true });
+  if (fleet.sites) log(`federation ${fleet.name}: ${fleet.sites.map((x) => x.name).join(', ')}`);
+  const plans = await planClusters(layout, fleet, log);
+  const management = plans[0]!;
+  // The management cluster's kubeconfig is the sandbox's kubeconfig, as for a single cluster.
+  if (management.layout !== layout) copyFileSync(management.layout.kubeconfig, layout.kubeconfig);
   const state: SandboxState = {
     processes: [],
-    ports: { ...plan.ports },
+    ports: { ...management.ports },
     kubeconfig: layout.kubeconfig,
+    ...(fleet.sites ? { sites: plans.map(siteStateOf) } : {}),
     fleet: fleet.name,
     startedAt: new Date().toISOString(),
     ownerPid: opts.ownerPid,
   };
   writeState(layout.state, state);
   if (opts.ownerPid) state.processes.push(startWatchdog(layout.state, opts.ownerPid, layout.log('watchdog')));
-  const timeoutMs = opts.startTimeoutMs ?? 120_000;
+  const starter: Starter = { stateFile: layout.state, state, timeoutMs: opts.startTimeoutMs ?? 120_000 };
   try {
-    await startControlPlane({ layout, state, timeoutMs, log }, bins, plan);
-    const nodes = await createFleet(layout.kubeconfig, fleet, log, timeoutMs);
-    return { kubeconfig: layout.kubeconfig, server: plan.server, ports: state.ports, nodes, reused: false };
+    const nodes = await startClusters(starter, bins, plans, log);
+    return {
+      kubeconfig: layout.kubeconfig,
+      server: management.server,
+      ports: state.ports,
+      nodes,
+      reused: false,
+      ...(state.sites ? { sites: state.sites } : {}),
+    };
   } catch (e) {
     log('start-up failed; stopping what was started');
     await stopAll(state);
@@ -221,10 +289,81 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxInfo> {
   }
 }
 
+function reusedInfo(layout: SandboxLayout, existing: SandboxStatus): SandboxInfo {
+  return {
+    kubeconfig: layout.kubeconfig,
+    server: existing.server!,
+    ports: existing.ports,
+    nodes: existing.nodes ?? 0,
+    reused: true,
+    ...(existing.sites ? { sites: existing.sites.map(siteState) } : {}),
+  };
+}
+
+/**
+ * Starts every cluster's control plane and fleet side by side, then (federation) registers the sites
+ * in the management cluster. Resolves with the number of ready fake nodes across all clusters.
+ */
+async function startClusters(
+  s: Starter,
+  bins: BinaryPaths,
+  plans: StartPlan[],
+  log: (m: string) => void,
+): Promise<number> {
+  const counts = await allSettled(plans, async (plan) => {
+    const started = Date.now();
+    await startControlPlane(s, bins, plan);
+    if (plan.site) log(`${plan.site.name}: control plane healthy in ${seconds(started)} s`);
+    return createFleet(plan.layout.kubeconfig, plan.fleet, plan.log, s.timeoutMs);
+  });
+  const sites = plans.flatMap((p) => (p.site ? [{ site: p.site, kubeconfig: p.layout.kubeconfig }] : []));
+  if (sites.length) {
+    log(`${sites[0]!.site.name}: installing the kentaur.io CRDs, the Site objects and the site Secrets`);
+    await registerSites(s.state.kubeconfig, sites);
+  }
+  return counts.reduce((a, b) => a + b, 0);
+}
+
+/** One plan per cluster (per site of a federation), PKIs created side by side. */
+async function planClusters(
+  layout: SandboxLayout,
+  fleet: Fleet,
+  log: (m: string) => void,
+): Promise<StartPlan[]> {
+  const clusters = fleetClusters(fleet);
+  const taken = new Set<number>();
+  const ports: SandboxPorts[] = [];
+  for (let i = 0; i < clusters.length; i++) ports.push(await pickPorts(taken));
+  return Promise.all(
+    clusters.map(({ site, fleet: clusterFleet }, i) =>
+      site
+        ? prepare(layout.site(site.name), { site, fleet: clusterFleet }, ports[i]!, (m) =>
+            log(`${site.name}: ${m}`),
+          )
+        : prepare(layout, { fleet: clusterFleet }, ports[i]!, log),
+    ),
+  );
+}
+
+function siteStateOf(plan: StartPlan): SandboxSiteState {
+  return {
+    name: plan.site!.name,
+    kubeconfig: plan.layout.kubeconfig,
+    server: plan.server,
+    ports: { ...plan.ports },
+  };
+}
+
+function siteState(s: SiteStatus): SandboxSiteState {
+  return { name: s.name, kubeconfig: s.kubeconfig, server: s.server, ports: s.ports };
+}
+
+const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(1);
+
 /** Creates the fleet's RuntimeClasses and nodes (batched) and waits until every node is Ready and untainted. */
 export async function createFleet(
   kubeconfig: string,
-  fleet: Fleet,
+  fleet: ClusterFleet,
   log: (m: string) => void,
   timeoutMs: number,
 ): Promise<number> {
@@ -309,6 +448,8 @@ export async function sandboxDown(layout: SandboxLayout): Promise<ManagedProcess
   await stopAll(state);
   removeState(layout.state);
   rmSync(layout.etcdData, { recursive: true, force: true });
+  for (const site of state.sites ?? [])
+    rmSync(layout.site(site.name).etcdData, { recursive: true, force: true });
   return stopped;
 }
 
@@ -318,41 +459,85 @@ export interface ComponentStatus {
   running: boolean;
 }
 
+/** One site's cluster of a federation sandbox. */
+export interface SiteStatus {
+  name: string;
+  /** The management cluster: where Kentaur's CRDs, the Site objects and the Workloads live. */
+  management: boolean;
+  server: string;
+  kubeconfig: string;
+  ports: Record<string, number>;
+  /** Its API server answers /readyz. */
+  healthy: boolean;
+  /** Ready fake nodes; known when healthy. */
+  nodes?: number;
+}
+
 export interface SandboxStatus {
   running: boolean;
+  /** Every recorded process runs and every cluster's API server is ready. */
   healthy: boolean;
   server?: string;
   kubeconfig?: string;
   ports: Record<string, number>;
   components: ComponentStatus[];
+  /** Ready fake nodes, across every site. */
   nodes?: number;
+  /** A federation sandbox: every site, the management cluster first. */
+  sites?: SiteStatus[];
 }
 
-/** Which recorded processes are alive, and whether the API server answers /readyz. */
+/** Whether one cluster's API server answers /readyz, and then how many fake nodes are Ready. */
+async function clusterHealth(
+  kubeconfig: string,
+  server: string,
+): Promise<{ healthy: boolean; nodes?: number }> {
+  if (!existsSync(kubeconfig)) return { healthy: false };
+  const creds = loadKubeconfig(kubeconfig);
+  const ready =
+    (await probe(`${server}/readyz`, { ca: creds.caData, cert: creds.certData, key: creds.keyData })) === 200;
+  if (!ready) return { healthy: false };
+  const client = new KubeClient({ credentials: creds });
+  try {
+    const nodes = (await client.listAll<Node>(Nodes, { labelSelector: 'type=kwok' })).items.filter(
+      isSchedulable,
+    ).length;
+    return { healthy: true, nodes };
+  } finally {
+    client.close();
+  }
+}
+
+/** Which recorded processes are alive, and whether every cluster's API server answers /readyz. */
 export async function sandboxStatus(layout: SandboxLayout): Promise<SandboxStatus> {
   const state = readState(layout.state);
   if (!state) return { running: false, healthy: false, ports: {}, components: [] };
   const components = state.processes.map((p) => ({ component: p.component, pid: p.pid, running: isOurs(p) }));
   const running = components.some((c) => c.running);
   const server = `https://127.0.0.1:${state.ports.apiserver}`;
-  let healthy = false;
-  let nodes: number | undefined;
-  if (running && existsSync(layout.kubeconfig)) {
-    const creds = loadKubeconfig(layout.kubeconfig);
-    healthy =
-      components.every((c) => c.running) &&
-      (await probe(`${server}/readyz`, { ca: creds.caData, cert: creds.certData, key: creds.keyData })) ===
-        200;
-    if (healthy) {
-      const client = new KubeClient({ credentials: creds });
-      try {
-        nodes = (await client.listAll<Node>(Nodes, { labelSelector: 'type=kwok' })).items.filter(
-          isSchedulable,
-        ).length;
-      } finally {
-        client.close();
-      }
-    }
+  const base = { running, server, kubeconfig: state.kubeconfig, ports: state.ports, components };
+  if (!running) return { ...base, healthy: false, ...(state.sites ? { sites: sitesDown(state.sites) } : {}) };
+  const allRunning = components.every((c) => c.running);
+  if (!state.sites) {
+    const cluster = await clusterHealth(layout.kubeconfig, server);
+    const healthy = allRunning && cluster.healthy;
+    return { ...base, healthy, ...(healthy ? { nodes: cluster.nodes } : {}) };
   }
-  return { running, healthy, server, kubeconfig: state.kubeconfig, ports: state.ports, components, nodes };
+  const sites: SiteStatus[] = await Promise.all(
+    state.sites.map(async (site, i) => ({
+      name: site.name,
+      management: i === 0,
+      server: site.server,
+      kubeconfig: site.kubeconfig,
+      ports: site.ports,
+      ...(await clusterHealth(site.kubeconfig, site.server)),
+    })),
+  );
+  const healthy = allRunning && sites.every((s) => s.healthy);
+  const nodes = healthy ? sites.reduce((a, s) => a + (s.nodes ?? 0), 0) : undefined;
+  return { ...base, healthy, ...(nodes === undefined ? {} : { nodes }), sites };
+}
+
+function sitesDown(sites: SandboxSiteState[]): SiteStatus[] {
+  return sites.map((site, i) => ({ ...site, management: i === 0, healthy: false }));
 }
