@@ -3,7 +3,15 @@
 // safety invariants sampled every second while the faults run, then convergence (recovery measured),
 // completion and the full invariant check, and one summary line per scenario.
 import type { AcceleratorPool, Workload } from '@kentaur/api';
-import { AcceleratorPools, type KubeClient, Tenants, waitFor, Workloads } from '@kentaur/k8s-runtime';
+import {
+  AcceleratorPools,
+  isAlreadyExists,
+  KubeApiError,
+  type KubeClient,
+  Tenants,
+  waitFor,
+  Workloads,
+} from '@kentaur/k8s-runtime';
 import { makeWorkload } from '@kentaur/testing';
 import { deleteTestNamespacesAndWait } from './cluster';
 import { checkInvariants, checkSafety, type InvariantScope, unsettled } from './invariants';
@@ -126,11 +134,13 @@ export class ChaosHarness {
       try {
         return (await this.client.create<Workload>(Workloads, w)).metadata.uid!;
       } catch (e) {
-        const status = (e as { status?: number }).status;
-        if (tried && status === 409) {
+        if (tried && isAlreadyExists(e)) {
           const got = await this.client.get<Workload>(Workloads, w.metadata.name!, w.metadata.namespace);
           return got.metadata.uid!;
         }
+        // No answer at all (connection refused or reset), or a server error: the API server (or
+        // its CRD paths, after a restart) is not back yet.
+        const status = e instanceof KubeApiError ? e.statusCode : undefined;
         const transient = status === undefined || status >= 500 || status === 429;
         if (!transient || Date.now() > deadline) throw e;
         await sleep(250);
