@@ -12,3 +12,4 @@ export * from './resource-types';
 export * from './status';
 export * from './wait';
 export * from './workqueue';
+export * from './own-writes';

@@ -1,7 +1,14 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { AcceleratorPool, Workload, WorkloadStatus } from '@kentaur/api';
 import { scheduleCycle, schedulerConfig, type ClusterSnapshot, type CycleResult } from '@kentaur/core';
-import { AcceleratorPools, isConflict, isNotFound, jsonEqual, Workloads } from '@kentaur/k8s-runtime';
+import {
+  AcceleratorPools,
+  isConflict,
+  isNotFound,
+  jsonEqual,
+  OwnWrites,
+  Workloads,
+} from '@kentaur/k8s-runtime';
 import { CONTROLLER_CONFIG, type ControllerConfig } from '../config';
 import { UsageAccountant } from '../accounting/usage-accountant';
 import { ControllerMetrics } from '../metrics/controller-metrics';
@@ -37,6 +44,15 @@ export class SchedulingLoop implements OnApplicationShutdown {
   private lastRun = 0;
   cycles = 0;
   private decidedOn = new Map<string, Workload>();
+  /** The pools a cycle decided on (by name): the cache with this loop's own writes over it. */
+  private poolsDecidedOn = new Map<string, AcceleratorPool>();
+  /**
+   * This loop's own status writes, until the caches show them: a cycle run while the watch lags
+   * must count the admissions of the cycle before (a tenant's limit spans pools, which no pool's
+   * compare-and-swap protects).
+   */
+  private readonly ownWorkloads = new OwnWrites<Workload>();
+  private readonly ownPools = new OwnWrites<AcceleratorPool>();
   /** When this replica last wrote each waiting workload's queue status (pacing, see queue-writes.ts). */
   private readonly queueWrittenAt = new Map<string, number>();
   lastResult: CycleResult | undefined;
@@ -110,12 +126,14 @@ export class SchedulingLoop implements OnApplicationShutdown {
     const { informers } = this.kube;
     // The copies the decisions are made on: every write carries their resourceVersion, so a decision
     // about an object that changed meanwhile (admitted by another cycle or scheduler) is refused.
-    const workloadList = informers.workloads.list();
+    const workloadList = this.ownWorkloads.overlay(informers.workloads.list());
     this.decidedOn = new Map(workloadList.map((w) => [`${w.metadata.namespace}/${w.metadata.name}`, w]));
+    const poolList = this.ownPools.overlay(informers.pools.list());
+    this.poolsDecidedOn = new Map(poolList.map((p) => [p.metadata.name!, p]));
     const built = buildSnapshot({
       nodes: informers.nodes.list(),
       pods: informers.pods.list(),
-      pools: informers.pools.list(),
+      pools: poolList,
       sites: informers.sites.list(),
       tenants: informers.tenants.list(),
       workloads: workloadList,
@@ -126,7 +144,7 @@ export class SchedulingLoop implements OnApplicationShutdown {
     // Evacuation first: moved work is requeued and placed elsewhere by a later cycle.
     const evacuations = evacuationDecisions({
       workloads: workloadList,
-      pools: informers.pools.list(),
+      pools: poolList,
       snapshotPools: built.snapshot.pools,
     });
     for (const e of evacuations) {
@@ -217,7 +235,6 @@ export class SchedulingLoop implements OnApplicationShutdown {
    * decisions for it are committed, and the next cycle decides again on fresh data (ADR 5).
    */
   private async reserve(result: CycleResult, now: string): Promise<Set<string>> {
-    const { pools } = this.kube.informers;
     const names = new Set<string>([
       ...result.admitted.map((a) => a.pool),
       ...result.preemptions.map((p) => p.pool),
@@ -225,7 +242,7 @@ export class SchedulingLoop implements OnApplicationShutdown {
     const ok = new Set<string>();
     // Each pool is its own compare-and-swap: the writes are independent.
     await inParallel([...names], WRITES_IN_FLIGHT, async (name) => {
-      const cached = pools.get(name);
+      const cached = this.poolsDecidedOn.get(name);
       if (!cached) return;
       const reservations = withAdmissions({
         current: cached.status?.reservations,
@@ -241,12 +258,11 @@ export class SchedulingLoop implements OnApplicationShutdown {
 
   /** Removes reservations whose admission is over (finished, requeued, preempted, deleted). */
   private async prune(): Promise<void> {
-    const { pools, workloads } = this.kube.informers;
-    await inParallel(pools.list(), WRITES_IN_FLIGHT, async (pool) => {
+    await inParallel([...this.poolsDecidedOn.values()], WRITES_IN_FLIGHT, async (pool) => {
       const keys = prunable({
         pool: pool.metadata.name!,
         current: pool.status?.reservations,
-        workloads: (k) => workloads.get(k),
+        workloads: (k) => this.decidedOn.get(k),
         nowMs: Date.now(),
         graceMs: 60_000,
       });
@@ -260,11 +276,13 @@ export class SchedulingLoop implements OnApplicationShutdown {
   private async writePool(cached: AcceleratorPool, reservations: Reservations): Promise<boolean> {
     if (!this.enabled) return false;
     try {
-      await this.kube.client.replace(
+      const written = await this.kube.client.replace(
         AcceleratorPools,
         { ...cached, status: { ...cached.status, reservations } },
         { subresource: 'status' },
       );
+      this.ownPools.remember(written);
+      this.poolsDecidedOn.set(written.metadata.name!, written);
       return true;
     } catch (e) {
       if (isConflict(e) || isNotFound(e)) return false;
@@ -289,7 +307,13 @@ export class SchedulingLoop implements OnApplicationShutdown {
     const status = { ...next(cached), observedGeneration: cached.metadata.generation };
     if (jsonEqual(cached.status, status)) return true;
     try {
-      await this.kube.client.replace(Workloads, { ...cached, status }, { subresource: 'status' });
+      const written = await this.kube.client.replace(
+        Workloads,
+        { ...cached, status },
+        { subresource: 'status' },
+      );
+      this.ownWorkloads.remember(written);
+      this.decidedOn.set(key, written);
       return true;
     } catch (e) {
       if (isConflict(e) || isNotFound(e)) return false;
