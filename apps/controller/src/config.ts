@@ -30,6 +30,11 @@ export interface ControllerConfig {
   /** How often running workloads are accounted in the usage ledger (and tenants' spend refreshed). */
   accountingIntervalMs: number;
   /**
+   * How far behind a tick metered usage stays, so that pod reports still in flight arrive first
+   * (CacheFreshness); after the API server could not serve a quorum read, this long after it can.
+   */
+  accountingSettleMs: number;
+  /**
    * The usage ledger: a PostgreSQL URL, or PGlite in a data directory; neither: PGlite in memory
    * (tests; nothing survives a restart).
    */
@@ -68,6 +73,7 @@ export function controllerConfig(overrides: Partial<ControllerConfig> = {}): Con
     snapshotDefaults: { pricePerDeviceHourEUR: 1, pue: 1.2, gridCarbonGramsPerKWh: 250 },
     startTimeoutMs: 5 * 60_000,
     accountingIntervalMs: 30_000,
+    accountingSettleMs: 2_000,
     ledger: {},
     vendors: [],
     sandbox: false,

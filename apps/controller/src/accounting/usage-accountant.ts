@@ -1,16 +1,29 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Tenant, Workload } from '@kentaur/api';
 import type { AccountResult, Ledger } from '@kentaur/ledger';
-import { Tenants } from '@kentaur/k8s-runtime';
+import { WORKLOAD_LABEL } from '@kentaur/api';
+import { Pods, Tenants } from '@kentaur/k8s-runtime';
 import { CONTROLLER_CONFIG, type ControllerConfig } from '../config';
 import { KubeConnection } from '../kube/kube.module';
 import { ControllerMetrics } from '../metrics/controller-metrics';
 import { accountingFor, endOf, isFinished, type AccountingContext } from './accounting';
+import { CacheFreshness } from './cache-freshness';
 import { floorToSecond } from './pod-runs';
 import { PodMeter } from './pod-meter';
 import { PowerReader } from './power-reader';
 
 export const LEDGER = Symbol('LEDGER');
+
+/** A quorum read that takes longer than this counts as failed (etcd unreachable). */
+const PROBE_TIMEOUT_MS = 5_000;
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
 
 /**
  * Records usage in the ledger while this replica leads: every tick, each admission is accounted up
@@ -27,6 +40,9 @@ export class UsageAccountant implements OnApplicationShutdown {
   /** Admissions accounted to their end: not asked again (`uid/attempt`). */
   private readonly closed = new Set<string>();
   private readonly meter: PodMeter;
+  private readonly freshness: CacheFreshness;
+  /** The last tick's CacheFreshness answer: victims accounted between ticks go no further. */
+  private confirmedUntilMs = -Infinity;
   private readonly power: PowerReader | undefined;
   private lastPower: Map<string, number> | undefined;
 
@@ -37,6 +53,12 @@ export class UsageAccountant implements OnApplicationShutdown {
     @Inject(ControllerMetrics) private readonly metrics: ControllerMetrics,
   ) {
     this.meter = new PodMeter(kube.informers.workloadPods);
+    this.freshness = new CacheFreshness({
+      // A quorum read of one of Kentaur's pods: answered only while etcd is reachable.
+      probe: () =>
+        withTimeout(kube.client.list(Pods, { labelSelector: WORKLOAD_LABEL, limit: 1 }), PROBE_TIMEOUT_MS),
+      settleMs: config.accountingSettleMs,
+    });
     this.power = config.power ? new PowerReader(config.power) : undefined;
   }
 
@@ -78,7 +100,10 @@ export class UsageAccountant implements OnApplicationShutdown {
       defaults: this.config.snapshotDefaults,
       nowMs,
       runsOf: view.runsOf,
-      podsCurrentUntilMs: this.kube.informers.workloadPods.currentUntil(nowMs),
+      podsCurrentUntilMs: Math.min(
+        this.kube.informers.workloadPods.currentUntil(nowMs),
+        this.confirmedUntilMs,
+      ),
       ...(wattsPerDevice ? { power: { wattsPerDevice, devicesByNodeOf: view.devicesByNodeOf } } : {}),
     };
   }
@@ -96,6 +121,7 @@ export class UsageAccountant implements OnApplicationShutdown {
   }
 
   async tick(nowMs = Date.now()): Promise<void> {
+    this.confirmedUntilMs = await this.freshness.confirmedUntil();
     const vendors = this.kube.informers.pools.list().map((p) => p.spec.vendor);
     this.lastPower = await this.measuredPower(vendors);
     const ctx = this.context(nowMs, this.lastPower);
