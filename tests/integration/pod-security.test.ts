@@ -36,6 +36,7 @@ import { discoverPools, VendorRegistry } from '@kentaur/vendors';
 import { admittedPriorityClass, PriorityClasses } from '../../apps/controller/src/tenants';
 import { discoveredPoolObject } from '../../apps/controller/src/pools/pool-state';
 import { desiredObjects } from '../../apps/controller/src/workloads/workload-objects';
+import { admittedTo } from '../support/admitted';
 import { createTestNamespace, deleteTestNamespace, testClient, testKubeconfig } from '../support/cluster';
 import { installCrds } from '../support/crds';
 
@@ -274,30 +275,7 @@ describe('Pod Security "restricted" for everything the controller renders', () =
   async function render(caseName: string, spec: Spec, pool: AcceleratorPool) {
     const w = workloadOf(caseName, spec, ns);
     const stored = await client.create<Workload>(Workloads, w, { dryRun: true, fieldValidation: 'Strict' });
-    const members = nodes
-      .filter((n) => Object.entries(pool.spec.nodeSelector).every(([k, v]) => n.metadata?.labels?.[k] === v))
-      .map((n) => n.metadata!.name!);
-    const replicas = stored.spec.replicas ?? 1;
-    const admitted: Workload = {
-      ...stored,
-      metadata: { ...stored.metadata, uid: '00000000-0000-0000-0000-000000000001' },
-      status: {
-        phase: 'Admitted',
-        attempts: 1,
-        admission: {
-          site: pool.spec.site,
-          pool: pool.metadata.name!,
-          vendor: pool.spec.vendor,
-          model: pool.spec.model,
-          computeUnits: 1,
-          admittedAt: new Date().toISOString(),
-          placement: Array.from({ length: replicas }, (_, i) => ({
-            node: members[i % Math.max(1, members.length)] ?? 'none',
-            devices: spec.accelerators.count,
-          })),
-        },
-      },
-    };
+    const admitted = admittedTo({ ...stored, metadata: { ...stored.metadata, uid: undefined } }, pool, nodes);
     return desiredObjects({ workload: admitted, tenant: 'acme', pool, registry, sandbox: false });
   }
 

@@ -28,6 +28,7 @@ import {
   PriorityClasses,
 } from '../../apps/controller/src/tenants';
 import { desiredObjects } from '../../apps/controller/src/workloads/workload-objects';
+import { admittedTo } from '../support/admitted';
 import { createTestNamespace, deleteTestNamespace, testClient } from '../support/cluster';
 import { installCrds } from '../support/crds';
 
@@ -124,30 +125,7 @@ describe('a tenant cannot escalate through the Workload template', () => {
 
   /** Admitted to `pool` on its nodes (as the scheduler would write it), then rendered by the controller. */
   function render(w: Workload, pool: AcceleratorPool) {
-    const members = nodes
-      .filter((x) => Object.entries(pool.spec.nodeSelector).every(([k, v]) => x.metadata?.labels?.[k] === v))
-      .map((x) => x.metadata!.name!);
-    const replicas = w.spec.replicas ?? 1;
-    const admitted: Workload = {
-      ...w,
-      metadata: { ...w.metadata, uid: w.metadata.uid ?? '00000000-0000-0000-0000-000000000002' },
-      status: {
-        phase: 'Admitted',
-        attempts: 1,
-        admission: {
-          site: pool.spec.site,
-          pool: pool.metadata.name!,
-          vendor: pool.spec.vendor,
-          model: pool.spec.model,
-          computeUnits: 1,
-          admittedAt: new Date().toISOString(),
-          placement: Array.from({ length: replicas }, (_, i) => ({
-            node: members[i % members.length]!,
-            devices: w.spec.accelerators.count,
-          })),
-        },
-      },
-    };
+    const admitted = admittedTo(w, pool, nodes);
     const objects = desiredObjects({ workload: admitted, tenant: 'acme', pool, registry, sandbox: false });
     const template = (objects.job ?? objects.deployment)!.spec!.template;
     return { admitted, objects, template };
