@@ -93,6 +93,7 @@ export class Recorder {
       const list = this.finishRewrites.get(owner) ?? [];
       list.push(`${p.metadata?.name}: finished ${first.slice(11, 19)}, then ${finish.slice(11, 19)}`);
       this.finishRewrites.set(owner, list);
+      this.firstFinish.set(uid, finish); // later events with this finish are no new rewrite
     }
   }
 
