@@ -92,6 +92,7 @@ describe('chaos: faults on the controller, then the invariants', () => {
     const tenantNs = await harness.twoTenants(`c${name.slice(0, 3)}`);
     let controller: RunningController | undefined;
     const recorders = new Map(tenantNs.map((ns) => [ns, new Recorder(ns)]));
+    let cutter: NodeJS.Timeout | undefined;
     try {
       controller = await startTestController({
         namespace: system,
@@ -114,7 +115,7 @@ describe('chaos: faults on the controller, then the invariants', () => {
       proxy.setRules(SCENARIO_RULES[name]);
       // Watches opened before the rules apply would never meet them: cut all open watches now and
       // then, so each reopened watch draws its fault (and the informers back off, as they would).
-      const cutter =
+      cutter =
         name === 'watch'
           ? setInterval(() => {
               for (let k = proxy.cutWatches(); k > 0; k--) proxy.note('watch-cut');
@@ -130,6 +131,8 @@ describe('chaos: faults on the controller, then the invariants', () => {
       after.violations.unshift(...(await safety.stop()));
       return report({ scenario: name, seed, faults: proxy.countsText(), workloads: ws.length }, after);
     } finally {
+      clearInterval(cutter); // also when the scenario failed midway
+      proxy.setRules([]);
       for (const r of recorders.values()) await r.stop().catch(() => undefined);
       await controller?.stop();
       await harness.cleanUp();

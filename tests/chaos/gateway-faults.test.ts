@@ -74,6 +74,8 @@ describe('chaos: the gateway behind the fault proxy', () => {
       let gw: TestGateway | undefined;
       const recorders = new Map(tenantNs.map((ns) => [ns, new Recorder(ns)]));
       const violations: string[] = [];
+      let reading = false;
+      let cutter: NodeJS.Timeout | undefined;
       try {
         controller = await startTestController({
           namespace: system,
@@ -121,7 +123,7 @@ describe('chaos: the gateway behind the fault proxy', () => {
         };
 
         // Tenants read their lists all along: never a workload of another namespace.
-        let reading = true;
+        reading = true;
         let reads = 0;
         const reader = (async () => {
           while (reading) {
@@ -143,7 +145,7 @@ describe('chaos: the gateway behind the fault proxy', () => {
         })();
 
         proxy.setRules(RULES);
-        const cutter = setInterval(() => {
+        cutter = setInterval(() => {
           for (let k = proxy.cutWatches(); k > 0; k--) proxy.note('watch-cut');
         }, 2000);
         let retries = 0;
@@ -216,6 +218,8 @@ describe('chaos: the gateway behind the fault proxy', () => {
         expect(r.violations).toEqual([]);
         expect(keys.size).toBe(SIZE.workloads);
       } finally {
+        reading = false; // a failed scenario must not leave its readers and timers running
+        clearInterval(cutter);
         for (const r of recorders.values()) await r.stop().catch(() => undefined);
         await gw?.stop();
         await controller?.stop();

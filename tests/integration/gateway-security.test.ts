@@ -844,8 +844,17 @@ describe('integration: gateway security', () => {
       })();
       await new Promise((res) => setTimeout(res, 2_000));
       expect(events).toEqual(['event']);
+      const before = gw.gateway.watch.subscriptions;
+      expect(before).toBeGreaterThan(0);
       await ws.dispose();
       await open.catch(() => undefined);
+      // Unsubscribing while no change comes closes the watch at once (and its credential timer with
+      // it): an async generator waited for its next change, checking the credential forever.
+      await waitFor(
+        'the subscription closed in the gateway',
+        () => Promise.resolve(gw.gateway.watch.subscriptions < before ? true : undefined),
+        { timeoutMs: 5_000 },
+      );
     });
 
     // createApiKey answers before the gateway's own Secret informer has seen the new Secret, and

@@ -48,6 +48,8 @@ export interface AfterFaults {
 export class ChaosHarness {
   private readonly namespaces: string[] = [];
   private readonly tenants: string[] = [];
+  /** Safety samplers still running: a scenario that failed midway never stopped its own. */
+  private readonly samplers = new Set<() => Promise<string[]>>();
 
   constructor(
     readonly client: KubeClient,
@@ -62,6 +64,7 @@ export class ChaosHarness {
   }
 
   async cleanUp(): Promise<void> {
+    for (const stop of [...this.samplers]) await stop();
     await deleteTestNamespacesAndWait(this.client, this.namespaces.splice(0));
     for (const t of this.tenants.splice(0)) await this.client.delete(Tenants, t).catch(() => undefined);
   }
@@ -158,13 +161,14 @@ export class ChaosHarness {
         await sleep(1000);
       }
     })();
-    return {
-      stop: async () => {
-        running = false;
-        await loop;
-        return [...seen];
-      },
+    const stop = async () => {
+      running = false;
+      this.samplers.delete(stop);
+      await loop;
+      return [...seen];
     };
+    this.samplers.add(stop);
+    return { stop };
   }
 
   /**

@@ -161,32 +161,57 @@ const REVOKED =
  * credential check (every subscription over WebSocket has one), the credential is checked before
  * each event and at least every `everyMs` while none comes: once it no longer authenticates, the
  * subscription ends with UNAUTHENTICATED and sends nothing more.
+ *
+ * An iterator object, not an async generator: a generator's `return()` waits until it reaches its
+ * next `yield`, so a client that unsubscribed while no change came would leave the generator
+ * waiting, its credential timer firing forever. Here `return()` closes the watch at once, which
+ * ends the pending wait.
  */
-async function* events(
+function events(
   changes: AsyncIterableIterator<WatchedChange>,
   credential?: CredentialCheck,
-): AsyncGenerator<{ workloadEvents: WorkloadEvent }> {
-  try {
-    for (;;) {
-      const c = await nextChecked(changes, credential);
-      if (c.done) return;
-      if (credential && !(await credential.stillValid())) throw unauthenticated(REVOKED);
-      const workload = toWorkload(c.value.workload);
-      yield { workloadEvents: { type: c.value.type, phase: workload.phase, workload } };
-    }
-  } finally {
+): AsyncIterableIterator<{ workloadEvents: WorkloadEvent }> {
+  let closed = false;
+  const close = async () => {
+    closed = true;
     await changes.return?.();
-  }
+  };
+  const done = { done: true as const, value: undefined };
+  const iterator: AsyncIterableIterator<{ workloadEvents: WorkloadEvent }> = {
+    [Symbol.asyncIterator]: () => iterator,
+    next: async () => {
+      if (closed) return done;
+      try {
+        const c = await nextChecked(changes, credential, () => closed);
+        if (c.done || closed) return done;
+        if (credential && !(await credential.stillValid())) throw unauthenticated(REVOKED);
+        const workload = toWorkload(c.value.workload);
+        return {
+          done: false,
+          value: { workloadEvents: { type: c.value.type, phase: workload.phase, workload } },
+        };
+      } catch (e) {
+        await close();
+        throw e;
+      }
+    },
+    return: async () => {
+      await close();
+      return done;
+    },
+  };
+  return iterator;
 }
 
 /** The next change; while waiting for it, the credential is checked every `everyMs`. */
 async function nextChecked(
   changes: AsyncIterableIterator<WatchedChange>,
   credential: CredentialCheck | undefined,
+  closed: () => boolean,
 ): Promise<IteratorResult<WatchedChange>> {
   const next = changes.next();
   if (!credential) return next;
-  for (;;) {
+  while (!closed()) {
     let timer: NodeJS.Timeout | undefined;
     const tick = new Promise<'tick'>(
       (resolve) => (timer = setTimeout(() => resolve('tick'), credential.everyMs)),
@@ -195,4 +220,5 @@ async function nextChecked(
     if (r !== 'tick') return r;
     if (!(await credential.stillValid())) throw unauthenticated(REVOKED);
   }
+  return { done: true, value: undefined };
 }
