@@ -37,6 +37,7 @@ import { admittedPriorityClass, PriorityClasses } from '../../apps/controller/sr
 import { discoveredPoolObject } from '../../apps/controller/src/pools/pool-state';
 import { desiredObjects } from '../../apps/controller/src/workloads/workload-objects';
 import { admittedTo } from '../support/admitted';
+import { privilegedPod } from '../support/pods';
 import { createTestNamespace, deleteTestNamespace, testClient, testKubeconfig } from '../support/cluster';
 import { installCrds } from '../support/crds';
 
@@ -226,14 +227,7 @@ describe('Pod Security "restricted" for everything the controller renders', () =
   });
 
   it('the namespace really enforces "restricted": a privileged pod is refused (the control)', async () => {
-    const privileged: Pod = {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'privileged', namespace: ns },
-      spec: {
-        containers: [{ name: 'c', image: 'registry.example/x:1', securityContext: { privileged: true } }],
-      },
-    };
+    const privileged = privilegedPod('privileged', ns);
     await expect(client.create(Pods, privileged, { dryRun: true })).rejects.toThrow(
       /violates PodSecurity "restricted/,
     );

@@ -20,6 +20,7 @@ import {
   type DiscoveredPool,
   type PoolPlacement,
 } from '@kentaur/vendors';
+import { privilegedPod } from '../support/pods';
 import { createTestNamespace, deleteTestNamespace, testClient } from '../support/cluster';
 
 const ResourceClaimTemplates: ResourceType = {
@@ -98,14 +99,7 @@ describe('vendor adapters on the real API server', () => {
       .obj();
 
   it('the namespace really enforces "restricted": a privileged pod is refused', async () => {
-    const privileged: Pod = {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'privileged', namespace: ns },
-      spec: {
-        containers: [{ name: 'c', image: 'registry.example/x:1', securityContext: { privileged: true } }],
-      },
-    };
+    const privileged = privilegedPod('privileged', ns);
     await expect(client.create(Pods, privileged, { dryRun: true })).rejects.toThrow(
       /violates PodSecurity "restricted/,
     );

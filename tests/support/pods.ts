@@ -48,3 +48,15 @@ export function restrictedPod(name: string, namespace: string): Pod {
     },
   };
 }
+
+/** A bare privileged Pod: what Pod Security "restricted" must refuse (the control of its tests). */
+export function privilegedPod(name: string, namespace: string): Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace },
+    spec: {
+      containers: [{ name: 'c', image: 'registry.example/x:1', securityContext: { privileged: true } }],
+    },
+  };
+}
