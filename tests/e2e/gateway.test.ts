@@ -358,7 +358,8 @@ describe('e2e: the gateway', () => {
     );
     expect(controllerText).toMatch(/kentaur_api_requests_total{verb="PUT",code="200"} [1-9]/);
     expect(controllerText).toMatch(/kentaur_controller_leading 1/);
-    expect(controllerText).toMatch(/kentaur_workloads{phase="Succeeded",tier="sme"} [1-9]/);
+    // Finished work keeps the site it was admitted to.
+    expect(controllerText).toMatch(/kentaur_workloads{phase="Succeeded",tier="sme",site="dk-1"} [1-9]/);
     for (const text of [gatewayText, controllerText]) expect(text).not.toMatch(/w-[0-9a-f]{12}/);
   });
 

@@ -361,6 +361,25 @@ describe('Helm chart: lint and render', () => {
     }
   });
 
+  it('federation: passes the grace and the lease, and lets the controller read Secrets only in its own namespace', () => {
+    const objects = render('--set', 'controller.federation.failoverGraceSeconds=900');
+    const controller = objects.find(
+      (o) => o.kind === 'Deployment' && o.metadata!.name === 'kentaur-controller',
+    ) as unknown as Deployment;
+    expect(controller.spec!.template.spec!.containers[0]!.args).toEqual(
+      expect.arrayContaining(['--site-failover-grace=900', '--site-fence-lease=300']),
+    );
+    const role = objects.find(
+      (o) => o.kind === 'Role' && o.metadata!.name === 'kentaur-controller-site-kubeconfigs',
+    ) as (Obj & { rules: { resources: string[]; verbs: string[] }[] }) | undefined;
+    expect(role?.rules).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }]);
+    const secretsAnywhere = objects
+      .filter((o) => o.kind === 'ClusterRole')
+      .flatMap((o) => (o as Obj & { rules: { resources: string[] }[] }).rules)
+      .filter((r) => r.resources.includes('secrets'));
+    expect(secretsAnywhere).toEqual([]);
+  });
+
   it('binds the tenant-namespace writes only in the listed namespaces when there is a list', () => {
     const objects = render('-f', ciFile('custom-vendor-values.yaml'));
     const bindings = objects.filter(
@@ -428,6 +447,11 @@ describe('Helm chart: values that are refused', () => {
       'PostgreSQL without its Secret',
       ['--set', 'ledger.type=postgres'],
       /\/ledger\/postgres\/existingSecret.*minLength/,
+    ],
+    [
+      'a failover grace no longer than the fence lease (moved work could run twice)',
+      ['--set', 'controller.federation.failoverGraceSeconds=300'],
+      /controller\.federation\.failoverGraceSeconds \(300\) must be longer than controller\.federation\.fenceLeaseSeconds \(300\)/,
     ],
     [
       'PGlite with two controller replicas',

@@ -65,6 +65,31 @@ export function imageRegistriesFrom(flag: string | undefined, env: NodeJS.Proces
   return entries;
 }
 
+/**
+ * Federation timings (ADR 13) from `--site-failover-grace` and `--site-fence-lease` (seconds). The
+ * grace must exceed the lease: requeued work must not start elsewhere before the lost site's own
+ * Job controller has stopped it.
+ */
+export function federationFrom(flags: { grace?: string; lease?: string }): {
+  siteFailoverGraceMs?: number;
+  siteFenceLeaseMs?: number;
+} {
+  const defaults = controllerConfig();
+  const grace = seconds('site-failover-grace', flags.grace);
+  const lease = seconds('site-fence-lease', flags.lease);
+  const graceMs = grace !== undefined ? grace * 1000 : defaults.siteFailoverGraceMs;
+  const leaseMs = lease !== undefined ? lease * 1000 : defaults.siteFenceLeaseMs;
+  if (graceMs <= leaseMs)
+    throw new Error(
+      `--site-failover-grace (${graceMs / 1000} s) must be longer than --site-fence-lease (${leaseMs / 1000} s): ` +
+        'requeued work could otherwise start while the lost site still runs it; raise the grace or lower the lease',
+    );
+  return {
+    ...(grace !== undefined ? { siteFailoverGraceMs: graceMs } : {}),
+    ...(lease !== undefined ? { siteFenceLeaseMs: leaseMs } : {}),
+  };
+}
+
 /** `kentaur controller`: runs the controller in the foreground until SIGINT/SIGTERM. */
 export async function runController(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -81,6 +106,8 @@ export async function runController(argv: string[]): Promise<number> {
       'vendors-file': { type: 'string' },
       'default-site': { type: 'string' },
       'image-registries': { type: 'string' },
+      'site-failover-grace': { type: 'string' },
+      'site-fence-lease': { type: 'string' },
       'no-leader-election': { type: 'boolean' },
       identity: { type: 'string' },
       sandbox: { type: 'boolean' },
@@ -95,7 +122,12 @@ export async function runController(argv: string[]): Promise<number> {
     window: values['power-window'],
   });
   const imageRegistries = imageRegistriesFrom(values['image-registries'], process.env);
+  const federation = federationFrom({
+    grace: values['site-failover-grace'],
+    lease: values['site-fence-lease'],
+  });
   const config = controllerConfig({
+    ...federation,
     ...(imageRegistries ? { imageRegistries } : {}),
     ...(kubeconfig ? { kubeconfig: resolve(kubeconfig) } : {}),
     ...(values.namespace ? { namespace: values.namespace } : {}),

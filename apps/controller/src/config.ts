@@ -17,6 +17,20 @@ export interface ControllerConfig {
   healthPort: number;
   /** Site of nodes without a topology.kubernetes.io/region label. */
   defaultSite: string;
+  /** How often each remote site's API server is probed (federation, ADR 13). */
+  siteProbeIntervalMs: number;
+  /** A probe not answered within this long fails: the site is unreachable. */
+  siteProbeTimeoutMs: number;
+  /**
+   * After a site has been unreachable this long, its portable Batch work is requeued elsewhere.
+   * Must exceed siteFenceLeaseMs: by then the site's own Job controller has stopped that work.
+   */
+  siteFailoverGraceMs: number;
+  /**
+   * Fence of Batch work in remote sites (ADR 13): each Job's activeDeadlineSeconds is kept this far
+   * ahead and renewed while the site is reachable; cut off for longer, the site stops the Job itself.
+   */
+  siteFenceLeaseMs: number;
   /** Quiet time after a node event before pools are recomputed (events come in bursts). */
   poolResyncDelayMs: number;
   /** Shortest time between two scheduling cycles; events in between are coalesced. */
@@ -65,6 +79,10 @@ export function controllerConfig(overrides: Partial<ControllerConfig> = {}): Con
     healthHost: '127.0.0.1',
     healthPort: 8081,
     defaultSite: 'dk-1',
+    siteProbeIntervalMs: 5_000,
+    siteProbeTimeoutMs: 3_000,
+    siteFailoverGraceMs: 10 * 60_000,
+    siteFenceLeaseMs: 5 * 60_000,
     poolResyncDelayMs: 500,
     schedulingIntervalMs: 500,
     schedulingResyncMs: 10_000,

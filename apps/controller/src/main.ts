@@ -51,11 +51,13 @@ export async function startController(
   const workloads = app.get(WorkloadReconciler);
   const tenants = app.get(TenantReconciler);
   const accountant = app.get(UsageAccountant);
+  const { sites } = kube;
   const { informers } = kube;
   registerStateGauges(metrics, {
     pools: () => informers.pools.list(),
     workloads: () => informers.workloads.list(),
     tenants: () => informers.tenants.list(),
+    sites: () => informers.sites.list(),
   });
   const health = new HealthServer({
     live: () => true,
@@ -65,6 +67,8 @@ export async function startController(
   const healthPort = await health.listen(config.healthHost, config.healthPort);
   kube.informers.start();
   await kube.informers.waitForSync();
+  // Remote sites' caches start now and are followed on followers too; none blocks readiness.
+  sites.start();
   // Rendered pods name this PriorityClass; pods naming a missing one are refused, so it exists first.
   const priorityClass = admittedPriorityClass().object;
   await kube.client.patch(PriorityClasses, priorityClass.metadata!.name!, priorityClass, {
@@ -74,6 +78,7 @@ export async function startController(
   });
   leadership.onChange((leading) => {
     metrics.leading.set(leading ? 1 : 0);
+    sites.setEnabled(leading);
     pools.setEnabled(leading);
     tenants.setEnabled(leading);
     accountant.setEnabled(leading);

@@ -199,6 +199,10 @@ priorityClassName: {{ . }}
 {{- if and .Values.gateway.ingress.enabled (not .Values.gateway.ingress.hosts) -}}
 {{- fail "gateway.ingress.enabled needs at least one entry in gateway.ingress.hosts" -}}
 {{- end -}}
+{{- $f := .Values.controller.federation -}}
+{{- if le (int $f.failoverGraceSeconds) (int $f.fenceLeaseSeconds) -}}
+{{- fail (printf "controller.federation.failoverGraceSeconds (%d) must be longer than controller.federation.fenceLeaseSeconds (%d): requeued work could otherwise start while the lost site still runs it" (int $f.failoverGraceSeconds) (int $f.fenceLeaseSeconds)) -}}
+{{- end -}}
 {{- $vendors := list -}}
 {{- range .Values.vendors.custom -}}
 {{- if has .vendor $vendors -}}

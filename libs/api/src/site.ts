@@ -35,3 +35,13 @@ export interface Site {
     conditions?: Condition[];
   };
 }
+
+/**
+ * Whether the controller last reached the site's cluster: `status.reachable`, else its `Reachable`
+ * condition; undefined when it has said neither (a Site just created, or no controller running).
+ */
+export function siteReachable(site: Site | undefined): boolean | undefined {
+  if (typeof site?.status?.reachable === 'boolean') return site.status.reachable;
+  const c = site?.status?.conditions?.find((x) => x.type === 'Reachable');
+  return c?.status === 'True' ? true : c?.status === 'False' ? false : undefined;
+}

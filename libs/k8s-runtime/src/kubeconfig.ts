@@ -32,13 +32,6 @@ function pick(list: NamedEntry[] | undefined, name: string, what: string, file: 
   return (entry[what] ?? {}) as Record<string, unknown>;
 }
 
-function material(section: Record<string, unknown>, key: string, baseDir: string): Buffer | undefined {
-  const data = section[`${key}-data`];
-  if (typeof data === 'string') return Buffer.from(data, 'base64');
-  const file = section[key];
-  if (typeof file === 'string') return readFileSync(resolve(baseDir, file));
-  return undefined;
-}
 
 /**
  * Reads a kubeconfig file and resolves one context (default: current-context) into credentials.
@@ -47,10 +40,32 @@ function material(section: Record<string, unknown>, key: string, baseDir: string
  * error says so rather than failing later with an authentication error.
  */
 export function loadKubeconfig(path: string, contextName?: string): ClusterCredentials {
-  const raw = parse(readFileSync(path, 'utf8')) as RawKubeconfig | null;
+  return parseKubeconfig(readFileSync(path, 'utf8'), {
+    source: path,
+    baseDir: dirname(resolve(path)),
+    context: contextName,
+  });
+}
+
+/**
+ * Resolves a kubeconfig given as text (a Site's kubeconfig Secret) into credentials. `source` names
+ * it in errors; without `baseDir`, file references are refused: such a kubeconfig must stand alone
+ * (certificates and tokens inline). Errors never quote the kubeconfig's content.
+ */
+export function parseKubeconfig(
+  text: string,
+  o: { source: string; baseDir?: string; context?: string },
+): ClusterCredentials {
+  const path = o.source;
+  let raw: RawKubeconfig | null;
+  try {
+    raw = parse(text) as RawKubeconfig | null;
+  } catch {
+    throw new KubeconfigError(`${path}: not a kubeconfig (not YAML)`);
+  }
   if (!raw || typeof raw !== 'object')
     throw new KubeconfigError(`${path}: not a kubeconfig (empty or not YAML)`);
-  const ctxName = contextName ?? raw['current-context'];
+  const ctxName = o.context ?? raw['current-context'];
   if (!ctxName) throw new KubeconfigError(`${path}: no context given and current-context is not set`);
   const ctx = pick(raw.contexts, ctxName, 'context', path);
   const clusterName = typeof ctx.cluster === 'string' ? ctx.cluster : '';
@@ -65,19 +80,33 @@ export function loadKubeconfig(path: string, contextName?: string): ClusterCrede
   }
   if (typeof cluster.server !== 'string')
     throw new KubeconfigError(`${path}: cluster "${clusterName}" has no server`);
-  const baseDir = dirname(resolve(path));
+  const baseDir = o.baseDir;
+  const file = (name: string) => {
+    if (baseDir === undefined)
+      throw new KubeconfigError(
+        `${path}: refers to a file (${name}); put certificates and tokens inline (*-data, token)`,
+      );
+    return resolve(baseDir, name);
+  };
+  const material = (section: Record<string, unknown>, key: string): Buffer | undefined => {
+    const data = section[`${key}-data`];
+    if (typeof data === 'string') return Buffer.from(data, 'base64');
+    const name = section[key];
+    if (typeof name === 'string') return readFileSync(file(name));
+    return undefined;
+  };
   const tokenFile = typeof user.tokenFile === 'string' ? user.tokenFile : undefined;
   const token =
     typeof user.token === 'string'
       ? user.token
       : tokenFile
-        ? readFileSync(resolve(baseDir, tokenFile), 'utf8').trim()
+        ? readFileSync(file(tokenFile), 'utf8').trim()
         : undefined;
   return {
     server: cluster.server.replace(/\/+$/, ''),
-    caData: material(cluster, 'certificate-authority', baseDir),
-    certData: material(user, 'client-certificate', baseDir),
-    keyData: material(user, 'client-key', baseDir),
+    caData: material(cluster, 'certificate-authority'),
+    certData: material(user, 'client-certificate'),
+    keyData: material(user, 'client-key'),
     token,
     insecureSkipTlsVerify: cluster['insecure-skip-tls-verify'] === true,
   };

@@ -48,6 +48,11 @@ export interface SnapshotInput {
    * spec.imageRegistries replaces it for that tenant. Absent or empty: any image.
    */
   imageRegistries?: readonly string[];
+  /**
+   * The site each node is in (federation: nodes of several clusters). A pool then counts only the
+   * nodes of its own site, whatever its nodeSelector matches elsewhere. Absent: one cluster.
+   */
+  siteOfNode?: (node: Node) => string | undefined;
 }
 
 /** Phases in which a workload waits for admission (Preempted work is requeued, never lost). */
@@ -162,7 +167,10 @@ function buildPools(input: SnapshotInput, skipped: BuiltSnapshot['skippedPools']
   const resourceByNode = new Map<string, string>();
   const members = new Map<string, Node[]>();
   for (const pool of input.pools) {
-    const nodes = input.nodes.filter((n) => matches(pool.spec.nodeSelector, n));
+    const siteOf = input.siteOfNode;
+    const nodes = input.nodes.filter(
+      (n) => matches(pool.spec.nodeSelector, n) && (!siteOf || siteOf(n) === pool.spec.site),
+    );
     members.set(pool.metadata.name!, nodes);
     for (const n of nodes)
       if (pool.spec.resourceName) resourceByNode.set(n.metadata!.name!, pool.spec.resourceName);

@@ -50,6 +50,11 @@ export interface PoolDiscoveryOptions {
   registry: VendorRegistry;
   /** Site of nodes without a topology.kubernetes.io/region label. */
   defaultSite: string;
+  /**
+   * The site of every node, whatever its labels say: the nodes of a remote site's cluster belong to
+   * that Site object (federation), even where their region label names something else.
+   */
+  site?: string;
 }
 
 /** Extended resources that are not accelerators (network, virtualisation, Intel offload engines). */
@@ -233,7 +238,7 @@ export function discoverPools(
   const unrecognised: UnrecognisedNode[] = [];
   const sorted = [...nodes].sort((a, b) => byString(nodeName(a), nodeName(b)));
   for (const node of sorted) {
-    const site = labelsOf(node)[REGION_LABEL] || opts.defaultSite;
+    const site = opts.site ?? (labelsOf(node)[REGION_LABEL] || opts.defaultSite);
     const found = opts.registry.discover(node);
     for (const d of found) {
       const key = JSON.stringify([site, d.vendor, d.model, d.partition ?? '']);

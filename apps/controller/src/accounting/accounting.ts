@@ -23,6 +23,11 @@ export interface AccountingContext {
    * running, and the ledger never rewrites what it wrote). Default: now.
    */
   podsCurrentUntilMs?: number;
+  /**
+   * The same for the cluster of each site (federation): a site that stopped answering is metered
+   * only up to its last known state. Default: podsCurrentUntilMs for all.
+   */
+  siteCurrentUntilMs?: (site: string) => number;
   /** Measured power, when the controller reads the vendors' exporters: energy then follows it. */
   power?: MeasuredPower;
 }
@@ -127,7 +132,7 @@ export function accountingFor(w: Workload, ctx: AccountingContext): Accounting |
   const { energySource, ...rates } = ratesOf(w, ctx);
   const base = { ...attribution(w, ctx), rates, energySource };
   if (!ctx.runsOf) return { ...base, admittedAtMs, untilMs };
-  const meteredUntil = floorToSecond(Math.min(untilMs, ctx.podsCurrentUntilMs ?? untilMs));
+  const meteredUntil = floorToSecond(Math.min(untilMs, knownUntil(ctx, a.site, untilMs)));
   if (!(meteredUntil >= floorToSecond(admittedAtMs))) return undefined; // the cache has not caught up
   return {
     ...base,
@@ -135,6 +140,11 @@ export function accountingFor(w: Workload, ctx: AccountingContext): Accounting |
     untilMs: meteredUntil,
     runs: ctx.runsOf(w),
   };
+}
+
+/** Up to when the pods of the site's cluster are known (both caches' staleness); `fallback` if unknown. */
+function knownUntil(ctx: AccountingContext, site: string, fallback: number): number {
+  return Math.min(ctx.podsCurrentUntilMs ?? fallback, ctx.siteCurrentUntilMs?.(site) ?? fallback);
 }
 
 /** Who used the devices and where, copied onto every interval. */

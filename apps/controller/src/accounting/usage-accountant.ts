@@ -46,13 +46,22 @@ export class UsageAccountant implements OnApplicationShutdown {
   private readonly power: PowerReader | undefined;
   private lastPower: Map<string, number> | undefined;
 
+  /** The federation's clusters (ADR 13): the management cluster and the remote sites. */
+  private get sites() {
+    return this.kube.sites;
+  }
+
   constructor(
     @Inject(CONTROLLER_CONFIG) private readonly config: ControllerConfig,
     private readonly kube: KubeConnection,
     @Inject(LEDGER) private readonly ledger: Ledger,
     @Inject(ControllerMetrics) private readonly metrics: ControllerMetrics,
   ) {
-    this.meter = new PodMeter(kube.informers.workloadPods);
+    // Kentaur's pods in every cluster of the federation (the management cluster's alone without one).
+    this.meter = new PodMeter({
+      list: () => kube.sites.all().flatMap((c) => c.caches.workloadPods.list()),
+      addHandlers: (h) => kube.sites.onConnect((c) => c.caches.workloadPods.addHandlers(h)),
+    });
     this.freshness = new CacheFreshness({
       // A quorum read of one of Kentaur's pods: answered only while etcd is reachable.
       probe: () =>
@@ -104,8 +113,20 @@ export class UsageAccountant implements OnApplicationShutdown {
         this.kube.informers.workloadPods.currentUntil(nowMs),
         this.confirmedUntilMs,
       ),
+      siteCurrentUntilMs: (site) => this.siteCurrentUntil(site, nowMs),
       ...(wattsPerDevice ? { power: { wattsPerDevice, devicesByNodeOf: view.devicesByNodeOf } } : {}),
     };
+  }
+
+  /**
+   * How far a remote site's pods are known: its caches' own staleness, and no further than the start
+   * of an outage the probes saw (a hung watch may not have failed yet). A site not connected: not at all.
+   */
+  private siteCurrentUntil(site: string, nowMs: number): number {
+    const conn = this.sites.connection(site);
+    if (!conn) return -Infinity;
+    if (!conn.site) return nowMs;
+    return Math.min(conn.caches.workloadPods.currentUntil(nowMs), this.sites.unreachableSince(site) ?? nowMs);
   }
 
   /** Watts per device by node from the exporters, when configured; a failed read falls back to catalog power. */

@@ -6,6 +6,7 @@ import {
   AcceleratorPools,
   Deployments,
   Informer,
+  type InformerOptions,
   Jobs,
   type KubeClient,
   Nodes,
@@ -24,38 +25,42 @@ export const BY_WORKLOAD = 'workload';
 /** Index of `workloads`: their namespace. */
 export const BY_NAMESPACE = 'namespace';
 
+type OnRestart = (resource: string, cause: unknown) => void;
+
+function informerFactory(client: KubeClient, onRestart: OnRestart, backoff?: InformerOptions['backoff']) {
+  return <T extends object>(
+    type: ResourceType,
+    fieldSelector?: string,
+    labelSelector?: string,
+    transform?: (obj: never) => object,
+  ) =>
+    new Informer<T & { metadata?: object }>({
+      client,
+      type,
+      fieldSelector,
+      labelSelector,
+      backoff,
+      transform: (obj) =>
+        withoutManagedFields(transform ? ((transform as (o: object) => object)(obj) as typeof obj) : obj),
+      onRestart: (e) => onRestart(type.plural, e),
+    });
+}
+
 /**
- * The shared informers of the controller: one cache per resource, started once, read by every
- * reconciler (controllers only keep the caches current; no reconciler lists from the API server).
+ * The caches of one cluster that runs work: its nodes, the pods that hold devices, Kentaur's own
+ * pods (the usage meter's source) and the Jobs and Deployments Kentaur created. The management
+ * cluster has one (InformerHub), and so has every remote site (SiteConnections).
  */
-export class InformerHub {
+export class ClusterCaches {
   readonly nodes: Informer<Node>;
   readonly pods: Informer<Pod>;
   readonly workloadPods: Informer<Pod>;
-  readonly pools: Informer<AcceleratorPool>;
-  readonly workloads: Informer<Workload>;
-  readonly tenants: Informer<Tenant>;
-  readonly sites: Informer<Site>;
   readonly jobs: Informer<Job>;
   readonly deployments: Informer<Deployment>;
-  private readonly all: Informer<never>[];
+  protected readonly all: Informer<never>[];
 
-  constructor(client: KubeClient, onRestart: (resource: string, cause: unknown) => void) {
-    const make = <T extends object>(
-      type: ResourceType,
-      fieldSelector?: string,
-      labelSelector?: string,
-      transform?: (obj: never) => object,
-    ) =>
-      new Informer<T & { metadata?: object }>({
-        client,
-        type,
-        fieldSelector,
-        labelSelector,
-        transform: (obj) =>
-          withoutManagedFields(transform ? ((transform as (o: object) => object)(obj) as typeof obj) : obj),
-        onRestart: (e) => onRestart(type.plural, e),
-      });
+  constructor(client: KubeClient, onRestart: OnRestart, backoff?: InformerOptions['backoff']) {
+    const make = informerFactory(client, onRestart, backoff);
     this.nodes = make<Node>(Nodes);
     // Only pods that hold node resources: finished pods release their devices.
     this.pods = make<Pod>(Pods, 'status.phase!=Succeeded,status.phase!=Failed');
@@ -66,11 +71,6 @@ export class InformerHub {
     });
     // Kentaur's own pods in every phase, trimmed to their run times: the usage meter's source.
     this.workloadPods = make<Pod>(Pods, undefined, WORKLOAD_LABEL, trimPod);
-    this.pools = make<AcceleratorPool>(AcceleratorPools);
-    this.workloads = make<Workload>(Workloads);
-    this.workloads.addIndex(BY_NAMESPACE, (w) => w.metadata.namespace);
-    this.tenants = make<Tenant>(Tenants);
-    this.sites = make<Site>(Sites);
     // Only what Kentaur created: other Jobs and Deployments of the cluster are none of its business.
     this.jobs = make<Job>(Jobs, undefined, WORKLOAD_LABEL);
     this.deployments = make<Deployment>(Deployments, undefined, WORKLOAD_LABEL);
@@ -78,10 +78,6 @@ export class InformerHub {
       this.nodes,
       this.pods,
       this.workloadPods,
-      this.pools,
-      this.workloads,
-      this.tenants,
-      this.sites,
       this.jobs,
       this.deployments,
     ] as unknown as Informer<never>[];
@@ -99,12 +95,43 @@ export class InformerHub {
     return this.all.every((i) => i.hasSynced());
   }
 
+  /** Up to when every cache is known to follow its server (see Informer.currentUntil). */
+  currentUntil(now: number): number {
+    return Math.min(...this.all.map((i) => i.currentUntil(now)));
+  }
+
   get restarts(): number {
     return this.all.reduce((n, i) => n + i.restarts, 0);
   }
 
   async stop(): Promise<void> {
     await Promise.all(this.all.map((i) => i.stop()));
+  }
+}
+
+/**
+ * The shared informers of the controller: the management cluster's own caches (ClusterCaches:
+ * nodes, pods, Jobs, Deployments) plus Kentaur's resources, which live only there. Started once,
+ * read by every reconciler (controllers only keep the caches current; no reconciler lists from the
+ * API server).
+ */
+export class InformerHub extends ClusterCaches {
+  readonly pools: Informer<AcceleratorPool>;
+  readonly workloads: Informer<Workload>;
+  readonly tenants: Informer<Tenant>;
+  readonly sites: Informer<Site>;
+
+  constructor(client: KubeClient, onRestart: OnRestart) {
+    super(client, onRestart);
+    const make = informerFactory(client, onRestart);
+    this.pools = make<AcceleratorPool>(AcceleratorPools);
+    this.workloads = make<Workload>(Workloads);
+    this.workloads.addIndex(BY_NAMESPACE, (w) => w.metadata.namespace);
+    this.tenants = make<Tenant>(Tenants);
+    this.sites = make<Site>(Sites);
+    this.all.push(
+      ...([this.pools, this.workloads, this.tenants, this.sites] as unknown as Informer<never>[]),
+    );
   }
 }
 

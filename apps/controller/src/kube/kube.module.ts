@@ -3,12 +3,18 @@ import { inClusterCredentials, KubeClient, loadKubeconfig } from '@kentaur/k8s-r
 import { CONTROLLER_CONFIG, type ControllerConfig } from '../config';
 import { ControllerMetrics } from '../metrics/controller-metrics';
 import { InformerHub } from './informer-hub';
+import { SiteConnections } from '../sites/site-connections';
 
-/** Owns the API client and the informer caches; both are closed when the application stops. */
+/**
+ * Owns the management cluster's API client and informer caches, and the federation's other
+ * clusters (`sites`: the remote sites' clients and caches, ADR 13); all are closed when the
+ * application stops.
+ */
 @Injectable()
 export class KubeConnection implements OnApplicationShutdown {
   readonly client: KubeClient;
   readonly informers: InformerHub;
+  readonly sites: SiteConnections;
   private readonly log = new Logger('kube');
 
   constructor(
@@ -27,9 +33,11 @@ export class KubeConnection implements OnApplicationShutdown {
         `${resource} informer restarting: ${cause instanceof Error ? cause.message : String(cause)}`,
       );
     });
+    this.sites = new SiteConnections({ config, metrics, client: this.client, informers: this.informers });
   }
 
   async onApplicationShutdown(): Promise<void> {
+    await this.sites.stop();
     await this.informers.stop();
     this.client.close();
   }

@@ -1,5 +1,5 @@
 import { Gauge } from 'prom-client';
-import type { AcceleratorPool, Tenant, Workload } from '@kentaur/api';
+import { siteReachable, type AcceleratorPool, type Site, type Tenant, type Workload } from '@kentaur/api';
 import { herfindahl } from '@kentaur/core';
 import type { ControllerMetrics } from './controller-metrics';
 
@@ -8,6 +8,7 @@ export interface StateSources {
   pools(): readonly AcceleratorPool[];
   workloads(): readonly Workload[];
   tenants(): readonly Tenant[];
+  sites(): readonly Site[];
 }
 
 type Labels = Record<string, string>;
@@ -36,15 +37,18 @@ export function poolNodeRows(pools: readonly AcceleratorPool[]): Row[] {
   return pools.flatMap((p) => {
     const nodes = p.status?.nodes ?? 0;
     const ready = p.status?.nodesReady ?? 0;
-    const pool = p.metadata.name!;
+    const base = { site: p.spec.site, pool: p.metadata.name! };
     return [
-      { labels: { pool, state: 'ready' }, value: ready },
-      { labels: { pool, state: 'not_ready' }, value: Math.max(0, nodes - ready) },
+      { labels: { ...base, state: 'ready' }, value: ready },
+      { labels: { ...base, state: 'not_ready' }, value: Math.max(0, nodes - ready) },
     ];
   });
 }
 
-/** Workloads by phase and their tenant's tier. */
+/**
+ * Workloads by phase, their tenant's tier and the site of their admission. Work that waits (or
+ * never ran) has no admission, hence site "" — which Prometheus stores as no site label.
+ */
 export function workloadRows(workloads: readonly Workload[], tenants: readonly Tenant[]): Row[] {
   const tierOf = new Map<string, string>();
   for (const t of tenants) for (const ns of t.spec.namespaces) tierOf.set(ns, t.spec.tier);
@@ -52,12 +56,30 @@ export function workloadRows(workloads: readonly Workload[], tenants: readonly T
   for (const w of workloads) {
     const phase = w.status?.phase ?? 'Pending';
     const tier = tierOf.get(w.metadata.namespace ?? '') ?? 'unknown';
-    const id = `${phase}/${tier}`;
-    const row = counts.get(id) ?? { labels: { phase, tier }, value: 0 };
+    const site = w.status?.admission?.site ?? '';
+    const id = `${phase}\u0000${tier}\u0000${site}`;
+    const row = counts.get(id) ?? { labels: { phase, tier, site }, value: 0 };
     row.value++;
     counts.set(id, row);
   }
   return [...counts.values()];
+}
+
+const REACHABILITY = ['true', 'false', 'unknown'] as const;
+
+/**
+ * Reachability of every site that has a Site object or a pool, as a state set (the convention of
+ * kube-state-metrics' conditions): one series per status, 1 on the current one. A site with pools
+ * but no Site object, or one the controller has not reported on yet, is "unknown".
+ */
+export function siteRows(sites: readonly Site[], pools: readonly AcceleratorPool[]): Row[] {
+  const byName = new Map(sites.map((s) => [s.metadata.name!, s]));
+  const names = [...new Set([...byName.keys(), ...pools.map((p) => p.spec.site)])].sort();
+  return names.flatMap((site) => {
+    const r = siteReachable(byName.get(site));
+    const current = r === undefined ? 'unknown' : String(r);
+    return REACHABILITY.map((status) => ({ labels: { site, status }, value: status === current ? 1 : 0 }));
+  });
 }
 
 /** Per tenant: CU in use, guaranteed and limit CU, month's spend and budget. */
@@ -119,14 +141,20 @@ export function registerStateGauges(m: ControllerMetrics, s: StateSources): void
   gauge(m, {
     name: 'kentaur_pool_nodes',
     help: 'Nodes of each pool, ready or not.',
-    labelNames: ['pool', 'state'],
+    labelNames: ['site', 'pool', 'state'],
     rows: () => poolNodeRows(s.pools()),
   });
   gauge(m, {
     name: 'kentaur_workloads',
-    help: 'Workloads by phase and tenant tier.',
-    labelNames: ['phase', 'tier'],
+    help: 'Workloads by phase, tenant tier and the site they were admitted to (none while waiting).',
+    labelNames: ['phase', 'tier', 'site'],
     rows: () => workloadRows(s.workloads(), s.tenants()),
+  });
+  gauge(m, {
+    name: 'kentaur_site_reachable',
+    help: "Whether the controller reaches each site's cluster: 1 on the current status (true, false or unknown).",
+    labelNames: ['site', 'status'],
+    rows: () => siteRows(s.sites(), s.pools()),
   });
   gauge(m, {
     name: 'kentaur_tenant_usage_cu',

@@ -12,6 +12,7 @@ import { discoverPools, type DiscoveredPool, VendorRegistry } from '@kentaur/ven
 import { CONTROLLER_CONFIG, type ControllerConfig } from '../config';
 import { ControllerMetrics } from '../metrics/controller-metrics';
 import { KubeConnection } from '../kube/kube.module';
+import type { SiteConnection } from '../sites/site-connections';
 import { allocatedByNode, discoveredPoolObject, poolStatus } from './pool-state';
 
 const FIELD_MANAGER = 'kentaur-pool-discovery';
@@ -37,6 +38,11 @@ export class PoolDiscoveryReconciler implements OnApplicationShutdown {
   /** Completed discovery passes (for metrics and tests). */
   passes = 0;
 
+  /** The federation's clusters (ADR 13): the management cluster and the remote sites. */
+  private get sites() {
+    return this.kube.sites;
+  }
+
   constructor(
     @Inject(CONTROLLER_CONFIG) private readonly config: ControllerConfig,
     private readonly kube: KubeConnection,
@@ -53,10 +59,13 @@ export class PoolDiscoveryReconciler implements OnApplicationShutdown {
         this.log.warn(`pool reconcile failed: ${e instanceof Error ? e.message : String(e)}`),
     });
     const poke = () => this.queue.addAfter(ALL, this.config.poolResyncDelayMs);
-    const { nodes, pods, pools } = this.kube.informers;
-    for (const informer of [nodes, pods, pools] as const) {
-      informer.addHandlers({ onAdd: poke, onUpdate: poke, onDelete: poke });
-    }
+    this.kube.informers.pools.addHandlers({ onAdd: poke, onUpdate: poke, onDelete: poke });
+    // Every site's nodes and pods, those of sites connected later too.
+    kube.sites.onConnect(({ caches }) => {
+      for (const informer of [caches.nodes, caches.pods] as const)
+        informer.addHandlers({ onAdd: poke, onUpdate: poke, onDelete: poke });
+    });
+    kube.sites.onChange(poke);
   }
 
   /** Writes only while this replica leads; the caches stay warm either way. */
@@ -72,21 +81,52 @@ export class PoolDiscoveryReconciler implements OnApplicationShutdown {
     await this.loop.stop();
   }
 
+  /**
+   * One pass per cluster: the management cluster's nodes form the pools of their region labels'
+   * sites, a remote site's nodes the pools of that site. An unreachable site's pools keep their last
+   * status (what is known of them), and nothing is admitted there meanwhile (scheduling loop).
+   */
   private async reconcile(): Promise<void> {
     if (!this.enabled || !this.kube.informers.hasSynced()) return;
-    const { nodes, pods, pools: poolCache } = this.kube.informers;
-    const { pools, unrecognised } = discoverPools(nodes.list(), {
+    const total = { pools: 0, unrecognised: 0 };
+    for (const conn of this.sites.all()) {
+      if (conn.site && !conn.reachable) continue;
+      const found = await this.reconcileSite(conn);
+      total.pools += found.pools;
+      total.unrecognised += found.unrecognised;
+    }
+    this.lastResult = total;
+    this.passes++;
+  }
+
+  private async reconcileSite(conn: SiteConnection): Promise<{ pools: number; unrecognised: number }> {
+    const { nodes, pods } = conn.caches;
+    // The management cluster's nodes that name a remote site in their region label are not that
+    // site's: they would make a second pool of the same name.
+    const claimed = (site: string) => (conn.site ? site === conn.site : !this.sites.isRemote(site));
+    const own = nodes.list().filter((n) => {
+      const site = this.sites.siteOfNode(conn, n);
+      if (claimed(site)) return true;
+      this.log.warn(`node ${n.metadata?.name}: region ${site} is a remote site; not counted`);
+      return false;
+    });
+    const { pools, unrecognised } = discoverPools(own, {
       registry: this.registry,
       defaultSite: this.config.defaultSite,
+      site: conn.site,
     });
-    for (const u of unrecognised) this.log.warn(`node ${u.node} not recognised: ${u.reason}`);
-    this.lastResult = { pools: pools.length, unrecognised: unrecognised.length };
+    for (const u of unrecognised)
+      this.log.warn(`node ${u.node}${conn.site ? ` (site ${conn.site})` : ''} not recognised: ${u.reason}`);
     const byName = new Map(pools.map((p) => [p.name, p]));
     for (const p of pools) await this.applySpec(p);
     const podList = pods.list();
-    const names = new Set([...byName.keys(), ...poolCache.list().map((p) => p.metadata.name!)]);
-    for (const name of names) await this.writeStatus(name, byName.get(name), podList);
-    this.passes++;
+    const cachedHere = this.kube.informers.pools
+      .list()
+      .filter((p) => claimed(p.spec.site))
+      .map((p) => p.metadata.name!);
+    for (const name of new Set([...byName.keys(), ...cachedHere]))
+      await this.writeStatus(name, byName.get(name), podList);
+    return { pools: pools.length, unrecognised: unrecognised.length };
   }
 
   private async applySpec(p: DiscoveredPool): Promise<void> {

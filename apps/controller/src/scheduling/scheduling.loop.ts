@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import type { AcceleratorPool, Workload, WorkloadStatus } from '@kentaur/api';
+import type { AcceleratorPool, Tenant, Workload, WorkloadStatus } from '@kentaur/api';
 import { scheduleCycle, schedulerConfig, type ClusterSnapshot, type CycleResult } from '@kentaur/core';
 import {
   AcceleratorPools,
@@ -24,6 +24,8 @@ import { evacuationDecisions } from './evacuation';
 import { DEFAULT_QUEUE_WRITES, dueQueueWrites } from './queue-writes';
 import { prunable, withAdmissions, type Reservations } from './reservations';
 import { buildSnapshot, type BuiltSnapshot } from '@kentaur/vendors';
+import type { Node, Pod } from 'kubernetes-types/core/v1';
+import { failoverDecisions, failoverStatus } from '../sites/failover';
 
 /**
  * The admission loop: on any relevant event (at most once per `schedulingIntervalMs`, and at least
@@ -57,6 +59,11 @@ export class SchedulingLoop implements OnApplicationShutdown {
   private readonly queueWrittenAt = new Map<string, number>();
   lastResult: CycleResult | undefined;
 
+  /** The federation's clusters (ADR 13): the management cluster and the remote sites. */
+  private get sites() {
+    return this.kube.sites;
+  }
+
   constructor(
     @Inject(CONTROLLER_CONFIG) private readonly config: ControllerConfig,
     private readonly kube: KubeConnection,
@@ -64,10 +71,14 @@ export class SchedulingLoop implements OnApplicationShutdown {
     @Inject(UsageAccountant) private readonly accountant: UsageAccountant,
   ) {
     const poke = () => this.trigger();
-    const { workloads, tenants, pools, sites, nodes } = kube.informers;
-    for (const informer of [workloads, tenants, pools, sites, nodes] as const) {
+    const { workloads, tenants, pools, sites: siteCache } = kube.informers;
+    for (const informer of [workloads, tenants, pools, siteCache] as const) {
       informer.addHandlers({ onAdd: poke, onUpdate: poke, onDelete: poke });
     }
+    kube.sites.onConnect(({ caches }) =>
+      caches.nodes.addHandlers({ onAdd: poke, onUpdate: poke, onDelete: poke }),
+    );
+    kube.sites.onChange(poke);
   }
 
   setEnabled(enabled: boolean): void {
@@ -130,17 +141,21 @@ export class SchedulingLoop implements OnApplicationShutdown {
     this.decidedOn = new Map(workloadList.map((w) => [`${w.metadata.namespace}/${w.metadata.name}`, w]));
     const poolList = this.ownPools.overlay(informers.pools.list());
     this.poolsDecidedOn = new Map(poolList.map((p) => [p.metadata.name!, p]));
-    const built = buildSnapshot({
-      nodes: informers.nodes.list(),
-      pods: informers.pods.list(),
-      pools: poolList,
-      sites: informers.sites.list(),
-      tenants: informers.tenants.list(),
-      workloads: workloadList,
-      defaults: this.config.snapshotDefaults,
-      imageRegistries: this.config.imageRegistries,
-    });
+    const clusters = this.clusters();
+    const built = this.cordonUnreachable(
+      buildSnapshot({
+        ...clusters,
+        pools: poolList,
+        sites: informers.sites.list(),
+        tenants: informers.tenants.list(),
+        workloads: workloadList,
+        defaults: this.config.snapshotDefaults,
+        imageRegistries: this.config.imageRegistries,
+      }),
+    );
     const now = new Date().toISOString();
+    // Work of sites that stopped answering: marked at once, requeued elsewhere after the grace.
+    if (await this.failOver(workloadList, now)) return this.trigger();
     // Evacuation first: moved work is requeued and placed elsewhere by a later cycle.
     const evacuations = evacuationDecisions({
       workloads: workloadList,
@@ -196,6 +211,80 @@ export class SchedulingLoop implements OnApplicationShutdown {
     this.record(result, built.snapshot);
     await this.writeOutsideQueue(built, now);
     await this.prune();
+  }
+
+  /**
+   * Nodes and pods of every cluster, each node with its site. An unreachable site's last known
+   * nodes and pods stay in: its running work still holds them.
+   */
+  private clusters(): { nodes: Node[]; pods: Pod[]; siteOfNode: (n: Node) => string | undefined } {
+    const siteOf = new Map<Node, string>();
+    const seen = new Map<string, string | undefined>();
+    const nodes: Node[] = [];
+    const pods: Pod[] = [];
+    for (const conn of this.sites.all()) {
+      const skipped = new Set<string>();
+      for (const n of conn.caches.nodes.list()) {
+        const name = n.metadata?.name ?? '';
+        // Nodes (and the pods on them) are known by name: one name in two clusters would mix them.
+        if (seen.has(name) && seen.get(name) !== conn.site) {
+          this.warnOnce(
+            `node ${name} exists in two clusters (${seen.get(name) ?? 'management'}, ${conn.site ?? 'management'}); left out until one is renamed`,
+          );
+          skipped.add(name);
+          continue;
+        }
+        seen.set(name, conn.site);
+        siteOf.set(n, this.sites.siteOfNode(conn, n));
+        nodes.push(n);
+      }
+      for (const p of conn.caches.pods.list()) if (!skipped.has(p.spec?.nodeName ?? '')) pods.push(p);
+    }
+    return { nodes, pods, siteOfNode: (n) => siteOf.get(n) };
+  }
+
+  private readonly warned = new Set<string>();
+  private warnOnce(message: string): void {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
+    this.log.warn(message);
+  }
+
+  /** Nothing new is admitted at a site that does not answer: its pools count as cordoned. */
+  private cordonUnreachable(built: BuiltSnapshot): BuiltSnapshot {
+    const { pools } = built.snapshot;
+    if (pools.every((p) => this.sites.isReachable(p.site))) return built;
+    const cordoned = pools.map((p) => (this.sites.isReachable(p.site) ? p : { ...p, cordoned: true }));
+    return { ...built, snapshot: { ...built.snapshot, pools: cordoned } };
+  }
+
+  /** Writes the failover decisions; true when work was requeued (a new cycle places it). */
+  private async failOver(workloads: readonly Workload[], now: string): Promise<boolean> {
+    const decisions = this.failovers(workloads);
+    for (const f of decisions) {
+      if (f.action === 'requeue') await this.accountBeforeRelease(f.key);
+      await this.write(f.key, (w) => failoverStatus(w, f, now));
+    }
+    return decisions.some((f) => f.action === 'requeue');
+  }
+
+  private failovers(workloads: readonly Workload[]) {
+    const tenants = new Map<string, Tenant>();
+    for (const t of this.kube.informers.tenants.list())
+      for (const ns of t.spec.namespaces) tenants.set(ns, t);
+    const known = new Set([
+      ...this.kube.informers.sites.list().map((s) => s.metadata.name!),
+      ...this.kube.informers.pools.list().map((p) => p.spec.site),
+    ]);
+    return failoverDecisions({
+      workloads,
+      tenantOf: (ns) => tenants.get(ns),
+      unreachableSince: (site) =>
+        this.sites.isReachable(site) ? undefined : (this.sites.unreachableSince(site) ?? Date.now()),
+      reachableSites: [...known].filter((s) => this.sites.isReachable(s)),
+      nowMs: Date.now(),
+      graceMs: this.config.siteFailoverGraceMs,
+    });
   }
 
   /**

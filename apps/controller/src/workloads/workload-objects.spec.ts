@@ -2,7 +2,15 @@ import type { Pod } from 'kubernetes-types/core/v1';
 import type { Workload } from '@kentaur/api';
 import { makeWorkload } from '@kentaur/testing';
 import { VendorRegistry } from '@kentaur/vendors';
-import { desiredObjects, observedPhase } from './workload-objects';
+import type { Job } from 'kubernetes-types/batch/v1';
+import {
+  desiredObjects,
+  fencedDeadline,
+  fenceRenewal,
+  observedPhase,
+  stoppedByFence,
+  WORKLOAD_UID_ANNOTATION,
+} from './workload-objects';
 import { amdPool } from '@kentaur/testing';
 
 const pool = amdPool();
@@ -128,5 +136,74 @@ describe('observedPhase', () => {
     expect(observedPhase({ workload: w, pods: [], ...objs } as Parameters<typeof observedPhase>[0])).toBe(
       phase,
     );
+  });
+});
+
+describe('objects in a remote site (ADR 13)', () => {
+  const batch = () =>
+    admitted(makeWorkload('train', 'ns').kind('Batch').accelerators({ count: 8 }).maxDuration('6h').obj(), [
+      'amd-0',
+    ]);
+
+  it('carry no owner reference but the Workload uid, and a fenced Job deadline one lease ahead', () => {
+    const d = desiredObjects({
+      workload: batch(),
+      tenant: 'acme',
+      pool,
+      registry,
+      sandbox: false,
+      remote: { fenceLeaseSeconds: 300 },
+    });
+    expect(d.job?.metadata?.ownerReferences).toBeUndefined();
+    expect(d.job?.metadata?.annotations).toEqual({ [WORKLOAD_UID_ANNOTATION]: 'uid-1' });
+    expect(d.job?.spec?.activeDeadlineSeconds).toBe(300);
+    const unfenced = desiredObjects({
+      workload: batch(),
+      tenant: 'acme',
+      pool,
+      registry,
+      sandbox: false,
+      remote: { fenceLeaseSeconds: undefined },
+    });
+    expect(unfenced.job?.spec?.activeDeadlineSeconds).toBe(6 * 3600);
+  });
+
+  it('fencedDeadline: a lease past the time run, never past maxDuration', () => {
+    expect(fencedDeadline(3600, 100.2, 300)).toBe(401);
+    expect(fencedDeadline(3600, 3500, 300)).toBe(3600);
+    expect(fencedDeadline(undefined, 0, 300)).toBe(300);
+  });
+
+  it('fenceRenewal: only when less than two thirds of the lease is left', () => {
+    const start = Date.parse('2026-12-06T10:00:00Z');
+    const job = (deadline: number): Job => ({
+      spec: { activeDeadlineSeconds: deadline, template: {} },
+      status: { startTime: '2026-12-06T10:00:00Z' },
+    });
+    // 300 s lease, 100 s in: 200 s left of a 300 s deadline (= 2/3): not yet.
+    expect(fenceRenewal({ job: job(300), maxSeconds: 3600, nowMs: start + 100_000, leaseSeconds: 300 })).toBe(
+      undefined,
+    );
+    expect(fenceRenewal({ job: job(300), maxSeconds: 3600, nowMs: start + 101_000, leaseSeconds: 300 })).toBe(
+      401,
+    );
+    // At maxDuration already: nothing to renew.
+    expect(
+      fenceRenewal({ job: job(3600), maxSeconds: 3600, nowMs: start + 3500_000, leaseSeconds: 300 }),
+    ).toBe(undefined);
+    expect(
+      fenceRenewal({ job: { spec: { template: {} } }, maxSeconds: 3600, nowMs: start, leaseSeconds: 300 }),
+    ).toBe(undefined);
+  });
+
+  it('stoppedByFence: a deadline before maxDuration, not the workload’s own', () => {
+    const failed = (deadline: number, reason = 'DeadlineExceeded'): Job => ({
+      spec: { activeDeadlineSeconds: deadline, template: {} },
+      status: { conditions: [{ type: 'Failed', status: 'True', reason }] },
+    });
+    expect(stoppedByFence(failed(401), 3600)).toBe(true);
+    expect(stoppedByFence(failed(3600), 3600)).toBe(false);
+    expect(stoppedByFence(failed(401, 'BackoffLimitExceeded'), 3600)).toBe(false);
+    expect(stoppedByFence(undefined, 3600)).toBe(false);
   });
 });

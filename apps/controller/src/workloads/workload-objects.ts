@@ -13,6 +13,8 @@ import {
 } from '@kentaur/api';
 
 export { ATTEMPT_LABEL, TENANT_LABEL, WORKLOAD_LABEL };
+/** On objects in remote sites (which carry no owner reference): the uid of their Workload. */
+export const WORKLOAD_UID_ANNOTATION = 'kentaur.io/workload-uid';
 const SANDBOX_PREFIX = 'sandbox.kentaur.io/';
 /** Port a Service-kind workload is expected to serve on (the template has no port field yet). */
 export const SERVICE_PORT = 8000;
@@ -47,6 +49,12 @@ export function desiredObjects(o: {
   pool: AcceleratorPool;
   registry: VendorRegistry;
   sandbox: boolean;
+  /**
+   * The objects go to a remote site's cluster (ADR 13): no owner reference (the Workload is not in
+   * that cluster; its garbage collector would delete them at once), the Workload's uid in an
+   * annotation instead, and (fenced work) a Job's deadline no further away than the fence lease.
+   */
+  remote?: { fenceLeaseSeconds: number | undefined };
 }): DesiredObjects {
   const { workload: w, pool } = o;
   const name = w.metadata.name!;
@@ -67,7 +75,9 @@ export function desiredObjects(o: {
     name,
     namespace,
     labels: { ...labels, [POOL_LABEL]: pool.metadata.name! },
-    ownerReferences: [ownerRef(w)],
+    ...(o.remote
+      ? { annotations: { [WORKLOAD_UID_ANNOTATION]: w.metadata.uid! } }
+      : { ownerReferences: [ownerRef(w)] }),
   };
   pinToPlan(template, w);
   // The tenant namespace kit's device quota exempts only pods of this class (see tenants/namespace-kit.ts).
@@ -99,6 +109,8 @@ export function desiredObjects(o: {
     return { deployment, services };
   }
   const seconds = w.spec.maxDuration ? parseDuration(w.spec.maxDuration) : undefined;
+  const lease = o.remote?.fenceLeaseSeconds;
+  const deadline = lease !== undefined ? fencedDeadline(seconds, 0, lease) : seconds;
   const job: Job = {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -108,7 +120,7 @@ export function desiredObjects(o: {
       completions: replicas,
       parallelism: replicas,
       backoffLimit: 0,
-      ...(seconds ? { activeDeadlineSeconds: Math.ceil(seconds) } : {}),
+      ...(deadline ? { activeDeadlineSeconds: Math.ceil(deadline) } : {}),
       template,
     },
   };
@@ -175,4 +187,47 @@ export function observedPhase(o: {
   );
   const ready = o.deployment?.status?.readyReplicas ?? 0;
   return Math.max(running + succeeded, ready) >= replicas ? 'Running' : 'Admitted';
+}
+
+/**
+ * A fenced Job's activeDeadlineSeconds (ADR 13): `leaseSeconds` beyond the seconds it has run, but
+ * never beyond the workload's own maxDuration. Pure.
+ */
+export function fencedDeadline(
+  maxSeconds: number | undefined,
+  elapsedSeconds: number,
+  leaseSeconds: number,
+): number {
+  const fence = Math.ceil(elapsedSeconds + leaseSeconds);
+  return maxSeconds === undefined ? fence : Math.min(Math.ceil(maxSeconds), fence);
+}
+
+/**
+ * The new deadline of a fenced Job when the time left on it has fallen below two thirds of the
+ * lease (renewed a few times per lease, not on every event); undefined when no renewal is due. Pure.
+ */
+export function fenceRenewal(o: {
+  job: Job;
+  maxSeconds: number | undefined;
+  nowMs: number;
+  leaseSeconds: number;
+}): number | undefined {
+  const current = o.job.spec?.activeDeadlineSeconds;
+  const started = Date.parse(o.job.status?.startTime ?? o.job.metadata?.creationTimestamp ?? '');
+  if (current === undefined || !Number.isFinite(started)) return undefined;
+  const elapsed = Math.max(0, (o.nowMs - started) / 1000);
+  const next = fencedDeadline(o.maxSeconds, elapsed, o.leaseSeconds);
+  if (next <= current) return undefined;
+  return current - elapsed < (o.leaseSeconds * 2) / 3 ? next : undefined;
+}
+
+/**
+ * Whether a failed Job was stopped by its fence (the site lost the controller for longer than the
+ * lease) rather than by the workload's own maxDuration or its pods. Pure.
+ */
+export function stoppedByFence(job: Job | undefined, maxSeconds: number | undefined): boolean {
+  const failed = job?.status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True');
+  if (failed?.reason !== 'DeadlineExceeded') return false;
+  const deadline = job?.spec?.activeDeadlineSeconds;
+  return deadline !== undefined && (maxSeconds === undefined || deadline < Math.ceil(maxSeconds));
 }

@@ -19,9 +19,23 @@ import { CONTROLLER_CONFIG, type ControllerConfig } from '../config';
 import { ControllerMetrics } from '../metrics/controller-metrics';
 import { BY_WORKLOAD } from '../kube/informer-hub';
 import { KubeConnection } from '../kube/kube.module';
-import { ATTEMPT_LABEL, attemptOf, desiredObjects, observedPhase, WORKLOAD_LABEL } from './workload-objects';
+import { parseDuration } from '@kentaur/api';
+import type { SiteConnection } from '../sites/site-connections';
+import { SiteKit } from '../sites/site-kit';
+import { mayMove } from '../sites/failover';
+import {
+  ATTEMPT_LABEL,
+  attemptOf,
+  desiredObjects,
+  fenceRenewal,
+  observedPhase,
+  stoppedByFence,
+  WORKLOAD_LABEL,
+  WORKLOAD_UID_ANNOTATION,
+} from './workload-objects';
 
 const TERMINAL = new Set<WorkloadPhase | undefined>(['Succeeded', 'Failed', 'Cancelled']);
+const WAITING = new Set<WorkloadPhase | undefined>(['Pending', 'Queued', 'Preempted']);
 
 /**
  * Makes each Workload's Kubernetes objects match its status: an admitted workload gets its vendor
@@ -34,6 +48,12 @@ export class WorkloadReconciler implements OnApplicationShutdown {
   private readonly loop: ReconcileLoop<string>;
   private readonly log = new Logger('workloads');
   private enabled = false;
+  private readonly kit: SiteKit;
+
+  /** The federation's clusters (ADR 13): the management cluster and the remote sites. */
+  private get sites() {
+    return this.kube.sites;
+  }
 
   constructor(
     @Inject(CONTROLLER_CONFIG) private readonly config: ControllerConfig,
@@ -41,6 +61,7 @@ export class WorkloadReconciler implements OnApplicationShutdown {
     @Inject(ControllerMetrics) metrics: ControllerMetrics,
     @Inject(VendorRegistry) private readonly registry: VendorRegistry,
   ) {
+    this.kit = new SiteKit(registry, () => kube.informers.pools.list());
     this.loop = new ReconcileLoop({
       name: 'workloads',
       queue: this.queue,
@@ -52,16 +73,28 @@ export class WorkloadReconciler implements OnApplicationShutdown {
       reconcile: (key) => this.reconcile(key),
       onError: (key, e) => this.log.warn(`${key}: ${e instanceof Error ? e.message : String(e)}`),
     });
-    const { workloads, jobs, deployments, pods } = kube.informers;
     const own = (o: KubeObject) => this.queue.add(`${o.metadata?.namespace}/${o.metadata?.name}`);
-    workloads.addHandlers({ onAdd: own, onUpdate: (_o, n) => own(n), onDelete: own });
+    kube.informers.workloads.addHandlers({ onAdd: own, onUpdate: (_o, n) => own(n), onDelete: own });
     const byLabel = (o: KubeObject) => {
       const owner = o.metadata?.labels?.[WORKLOAD_LABEL];
       if (owner) this.queue.add(`${o.metadata?.namespace}/${owner}`);
     };
-    for (const informer of [jobs, deployments, pods] as const) {
-      informer.addHandlers({ onAdd: byLabel, onUpdate: (_o, n) => byLabel(n), onDelete: byLabel });
-    }
+    // The objects of every site, those of sites connected later too.
+    kube.sites.onConnect(({ caches }) => {
+      for (const informer of [caches.jobs, caches.deployments, caches.pods] as const)
+        informer.addHandlers({ onAdd: byLabel, onUpdate: (_o, n) => byLabel(n), onDelete: byLabel });
+    });
+    // A site that comes back may hold objects of admissions that moved away meanwhile: every
+    // workload is looked at again, and the site's kit is applied again before its next object.
+    kube.sites.onChange(() => {
+      for (const c of kube.sites.remotes()) if (!c.reachable) this.kit.forget(c.site!);
+      if (this.enabled) this.addAll();
+    });
+  }
+
+  private addAll(): void {
+    for (const w of this.kube.informers.workloads.list())
+      this.queue.add(`${w.metadata.namespace}/${w.metadata.name}`);
   }
 
   /** Writes only while this replica leads (ADR 5); a deposed leader stops at its next key. */
@@ -69,8 +102,7 @@ export class WorkloadReconciler implements OnApplicationShutdown {
     this.enabled = enabled;
     if (!enabled) return;
     this.loop.start();
-    for (const w of this.kube.informers.workloads.list())
-      this.queue.add(`${w.metadata.namespace}/${w.metadata.name}`);
+    this.addAll();
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -80,42 +112,82 @@ export class WorkloadReconciler implements OnApplicationShutdown {
   private async reconcile(key: string): Promise<ReconcileResult | void> {
     if (!this.enabled) return; // re-added by events or the enabling pass once leading again
     const w = this.kube.informers.workloads.get(key);
-    if (!w || w.metadata.deletionTimestamp) return; // owned objects go with it (garbage collection)
-    const phase = w.status?.phase;
-    if (w.spec.cancel) {
-      await this.removeObjects(w);
-      if (phase !== 'Cancelled')
-        await this.writePhase(w, 'Cancelled', 'Cancelled', 'cancelled by spec.cancel');
+    if (!w || w.metadata.deletionTimestamp) {
+      // In the management cluster owned objects go with it (garbage collection); remote sites'
+      // objects have no owner there and are deleted here.
+      for (const conn of this.sites.remotes()) await this.removeObjects(key, conn);
       return;
     }
-    if (phase === 'Preempted' || phase === 'Queued' || phase === 'Pending')
-      return this.removeObjects(w, { onlyKnownAttempts: true });
-    if (TERMINAL.has(phase) || !w.status?.admission) return;
-    return this.runAdmitted(w);
+    const target = this.targetOf(w);
+    // Objects in any cluster the current admission is not in: of an earlier admission (preempted,
+    // requeued, moved away from a site that stopped answering).
+    for (const conn of this.sites.all())
+      if (conn !== target) await this.removeObjects(key, conn, { workload: w, keepNewer: true });
+    if (w.spec.cancel) return this.cancel(w, target);
+    // A site that does not answer: nothing can be done there now; its work is marked, and moved
+    // after the grace period, by the scheduling loop. Its return is an event (sites.onChange).
+    if (TERMINAL.has(w.status?.phase) || !target?.reachable) return;
+    return this.runAdmitted(w, target);
   }
 
-  private async runAdmitted(w: Workload): Promise<ReconcileResult | void> {
-    if (this.hasStaleObjects(w)) {
+  /** The cluster of the workload's current admission; none while it waits. */
+  private targetOf(w: Workload): SiteConnection | undefined {
+    const site = w.status?.admission?.site;
+    if (site === undefined || WAITING.has(w.status?.phase)) return undefined;
+    return this.sites.connection(site);
+  }
+
+  private async cancel(w: Workload, target: SiteConnection | undefined): Promise<void> {
+    if (target) await this.removeObjects(key(w), target, { workload: w });
+    if (w.status?.phase !== 'Cancelled')
+      await this.writePhase(w, 'Cancelled', 'Cancelled', 'cancelled by spec.cancel');
+  }
+
+  private async runAdmitted(w: Workload, conn: SiteConnection): Promise<ReconcileResult | void> {
+    if (this.hasStaleObjects(w, conn)) {
       // Objects of an earlier admission (before a preemption or requeue): remove them first; their
       // deletion is an event that brings the workload back here to create this attempt's.
-      await this.removeObjects(w);
+      await this.removeObjects(key(w), conn, { workload: w });
       return { requeueAfterMs: 1000 };
     }
     const pool = this.kube.informers.pools.get(w.status!.admission!.pool);
     if (!pool) return { requeueAfterMs: 2000 }; // the pool's arrival in the cache will be an event too
-    await this.ensureObjects(w, pool);
-    return this.advance(w, this.observe(w));
+    const fenced = conn.site !== undefined && this.fenced(w, conn.site);
+    await this.ensureObjects(w, pool, conn, fenced);
+    const job = conn.caches.jobs.get(key(w));
+    if (fenced && stoppedByFence(job, maxSecondsOf(w))) return this.requeue(w, fencedMessage(w));
+    const renewAfter = fenced ? await this.renewFence(w, conn) : undefined;
+    const result = await this.advance(w, this.observe(w, conn));
+    if (renewAfter === undefined) return result;
+    return { requeueAfterMs: Math.min(result?.requeueAfterMs ?? Infinity, renewAfter) };
   }
 
-  private hasStaleObjects(w: Workload): boolean {
-    const { jobs, deployments } = this.kube.informers;
+  private hasStaleObjects(w: Workload, conn: SiteConnection): boolean {
+    const { jobs, deployments } = conn.caches;
     return [jobs.get(key(w)), deployments.get(key(w))].some(
       (o) => o && o.metadata?.labels?.[ATTEMPT_LABEL] !== attemptOf(w),
     );
   }
 
-  private async ensureObjects(w: Workload, pool: AcceleratorPool): Promise<void> {
+  /** Work a failover could move away from its remote site runs fenced there (ADR 13). */
+  private fenced(w: Workload, site: string): boolean {
     const { informers } = this.kube;
+    const tenant = informers.tenants.list().find((t) => t.spec.namespaces.includes(w.metadata.namespace!));
+    const sites = new Set([
+      ...informers.sites.list().map((s) => s.metadata.name!),
+      ...informers.pools.list().map((p) => p.spec.site),
+    ]);
+    return mayMove(w, tenant, [...sites], site);
+  }
+
+  private async ensureObjects(
+    w: Workload,
+    pool: AcceleratorPool,
+    conn: SiteConnection,
+    fenced: boolean,
+  ): Promise<void> {
+    const { informers } = this.kube;
+    const { caches } = conn;
     const tenant = informers.tenants.list().find((t) => t.spec.namespaces.includes(w.metadata.namespace!));
     const desired = desiredObjects({
       workload: w,
@@ -123,27 +195,55 @@ export class WorkloadReconciler implements OnApplicationShutdown {
       pool,
       registry: this.registry,
       sandbox: this.config.sandbox,
+      ...(conn.site
+        ? { remote: { fenceLeaseSeconds: fenced ? this.config.siteFenceLeaseMs / 1000 : undefined } }
+        : {}),
     });
+    const running = caches.jobs.get(key(w)) ?? caches.deployments.get(key(w));
+    if (running) return;
+    // A remote site has no Tenant to keep its namespaces' kit: applied here, before the first object.
+    if (conn.site && tenant) await this.kit.ensure(conn, tenant, w.metadata.namespace!);
     // Services first (the gang's rendezvous must exist when its pods start). There is no Service
     // cache: once this attempt's Job or Deployment is cached, its Services were created before it.
-    const running = informers.jobs.get(key(w)) ?? informers.deployments.get(key(w));
-    if (!running) for (const svc of desired.services) await this.ensure(Services, svc);
-    if (desired.job) await this.ensure(Jobs, desired.job, informers.jobs.get(key(w)));
-    if (desired.deployment)
-      await this.ensure(Deployments, desired.deployment, informers.deployments.get(key(w)));
+    for (const svc of desired.services) await this.ensure(conn, Services, svc);
+    if (desired.job) await this.ensure(conn, Jobs, desired.job);
+    if (desired.deployment) await this.ensure(conn, Deployments, desired.deployment);
+  }
+
+  /**
+   * Keeps a remote Job's deadline a fence lease ahead while its site answers (ADR 13); returns
+   * when to look again.
+   */
+  private async renewFence(w: Workload, conn: SiteConnection): Promise<number | undefined> {
+    const job = conn.caches.jobs.get(key(w));
+    if (!job || job.status?.completionTime || job.status?.conditions?.some((c) => c.status === 'True'))
+      return undefined;
+    const leaseSeconds = this.config.siteFenceLeaseMs / 1000;
+    const next = fenceRenewal({ job, maxSeconds: maxSecondsOf(w), nowMs: Date.now(), leaseSeconds });
+    if (next !== undefined)
+      await conn.client.patch(
+        Jobs,
+        job.metadata!.name!,
+        {
+          metadata: { resourceVersion: job.metadata?.resourceVersion },
+          spec: { activeDeadlineSeconds: next },
+        },
+        { namespace: job.metadata!.namespace, patchType: 'merge' },
+      );
+    return this.config.siteFenceLeaseMs / 6;
   }
 
   /**
    * The phase the objects show. Phases only move forward: finished pods leave the cache a moment
    * before the Job counts them, and that moment must not take a Running workload back to Admitted.
    */
-  private observe(w: Workload): WorkloadPhase {
-    const { informers } = this.kube;
-    const pods = informers.pods.byIndex(BY_WORKLOAD, key(w));
+  private observe(w: Workload, conn: SiteConnection): WorkloadPhase {
+    const { caches } = conn;
+    const pods = caches.pods.byIndex(BY_WORKLOAD, key(w));
     const observed = observedPhase({
       workload: w,
-      job: informers.jobs.get(key(w)),
-      deployment: informers.deployments.get(key(w)),
+      job: caches.jobs.get(key(w)),
+      deployment: caches.deployments.get(key(w)),
       pods,
     });
     return observed === 'Admitted' && w.status?.phase === 'Running' ? 'Running' : observed;
@@ -153,7 +253,12 @@ export class WorkloadReconciler implements OnApplicationShutdown {
   private async advance(w: Workload, next: WorkloadPhase): Promise<ReconcileResult | void> {
     if (next === 'Admitted') {
       const waited = Date.now() - Date.parse(w.status!.admission!.admittedAt);
-      if (waited >= this.config.startTimeoutMs) return this.requeue(w, waited);
+      if (waited >= this.config.startTimeoutMs)
+        return this.requeue(
+          w,
+          `pods did not all start within ${Math.round(waited / 1000)} s on ${w.status!.admission!.pool}; requeued`,
+          'StartTimeout',
+        );
       if (next !== w.status?.phase) await this.writePhase(w, next, next, describe(next, w));
       return { requeueAfterMs: this.config.startTimeoutMs - waited };
     }
@@ -164,16 +269,16 @@ export class WorkloadReconciler implements OnApplicationShutdown {
    * Pods that do not all start in time (a node died, an image cannot be pulled) would hold the
    * admitted devices forever: give them back and queue the workload again, saying why.
    */
-  private async requeue(w: Workload, waitedMs: number): Promise<void> {
-    await this.removeObjects(w);
+  private async requeue(w: Workload, message: string, reason = 'Fenced'): Promise<void> {
+    const conn = this.sites.connection(w.status!.admission!.site);
+    if (conn) await this.removeObjects(key(w), conn, { workload: w });
     const now = new Date().toISOString();
-    const message = `pods did not all start within ${Math.round(waitedMs / 1000)} s on ${w.status!.admission!.pool}; requeued`;
     const conditions = setCondition(
       w.status?.conditions,
       {
         type: 'Admitted',
         status: 'False',
-        reason: 'StartTimeout',
+        reason,
         message,
         observedGeneration: w.metadata.generation,
       },
@@ -190,44 +295,50 @@ export class WorkloadReconciler implements OnApplicationShutdown {
     await this.kube.client.replace(Workloads, { ...w, status }, { subresource: 'status' });
   }
 
-  /** Creates the object unless the cache already has it; an existing one counts as done. */
-  private async ensure(type: ResourceType, obj: KubeObject, cached?: KubeObject): Promise<void> {
-    if (cached) return;
+  /** Creates the object; an existing one counts as done. */
+  private async ensure(conn: SiteConnection, type: ResourceType, obj: KubeObject): Promise<void> {
     try {
-      await this.kube.client.create(type, obj);
+      await conn.client.create(type, obj);
     } catch (e) {
       if (!isAlreadyExists(e)) throw e;
     }
   }
 
   /**
-   * Deletes the workload's objects. With `onlyKnownAttempts` (a waiting workload), objects of an
-   * attempt the cached workload does not know yet are kept: they belong to an admission that this
-   * replica's cache has not seen (another scheduler admitted it a moment ago), not to a past one.
+   * Deletes a workload's objects in one cluster. With `keepNewer` (a cluster the current admission
+   * is not in, or a waiting workload), objects of an attempt the cached workload does not know yet
+   * are kept: they belong to an admission that this replica's cache has not seen (another scheduler
+   * admitted it a moment ago), not to a past one. Without `workload` (it is gone), everything of
+   * that name Kentaur created there.
    */
-  private async removeObjects(w: Workload, o: { onlyKnownAttempts?: boolean } = {}): Promise<void> {
-    const ns = w.metadata.namespace!;
-    const name = w.metadata.name!;
-    const { jobs, deployments } = this.kube.informers;
-    const cached = [jobs.get(`${ns}/${name}`), deployments.get(`${ns}/${name}`)];
-    const newer = (obj: KubeObject | undefined) =>
-      Number(obj?.metadata?.labels?.[ATTEMPT_LABEL] ?? 0) > (w.status?.attempts ?? 0);
-    if (o.onlyKnownAttempts && cached.some(newer)) return; // the cache will catch up: an event follows
-    const targets: [ResourceType, boolean][] = [
-      [Jobs, Boolean(cached[0])],
-      [Deployments, Boolean(cached[1])],
+  private async removeObjects(
+    name: string,
+    conn: SiteConnection,
+    o: { workload?: Workload; keepNewer?: boolean } = {},
+  ): Promise<void> {
+    if (conn.site && !conn.reachable) return; // cleaned up when it answers again (sites.onChange)
+    const w = o.workload;
+    const attempts = w?.status?.attempts ?? 0;
+    const cached = [conn.caches.jobs.get(name), conn.caches.deployments.get(name)];
+    const doomed = (obj: KubeObject | undefined) =>
+      obj !== undefined && (!o.keepNewer || !w || attemptLabel(obj) <= attempts || otherUid(obj, w));
+    // Only a newer attempt's: the cache will catch up, an event follows.
+    if (cached.some(Boolean) && !cached.some(doomed)) return;
+    if (!cached.some(Boolean) && !serviceMayLinger(conn, w)) return; // nothing there, no request
+    const [ns, objName] = name.split('/') as [string, string];
+    const targets: [ResourceType, KubeObject | undefined][] = [
+      [Jobs, cached[0]],
+      [Deployments, cached[1]],
     ];
-    // A workload that was never admitted has no objects: nothing to delete, no request to send.
-    if (!cached.some(Boolean) && !(w.status?.attempts ?? 0)) return;
-    for (const [type, present] of targets) {
-      if (!present) continue;
-      await this.kube.client
-        .delete(type, name, { namespace: ns, propagationPolicy: 'Background' })
+    for (const [type, obj] of targets) {
+      if (!doomed(obj)) continue;
+      await conn.client
+        .delete(type, objName, { namespace: ns, propagationPolicy: 'Background' })
         .catch((e: unknown) => {
           if (!isNotFound(e)) throw e;
         });
     }
-    await this.kube.client.delete(Services, name, { namespace: ns }).catch((e: unknown) => {
+    await conn.client.delete(Services, objName, { namespace: ns }).catch((e: unknown) => {
       if (!isNotFound(e)) throw e;
     });
   }
@@ -260,6 +371,29 @@ export class WorkloadReconciler implements OnApplicationShutdown {
 }
 
 const key = (w: Workload) => `${w.metadata.namespace}/${w.metadata.name}`;
+
+const maxSecondsOf = (w: Workload) => (w.spec.maxDuration ? parseDuration(w.spec.maxDuration) : undefined);
+
+/**
+ * Nothing cached, yet a Service may be left: in the management cluster, a requeued workload's
+ * Service outlives its Job when a delete failed; it is deleted once more.
+ */
+function serviceMayLinger(conn: SiteConnection, w: Workload | undefined): boolean {
+  return conn.site === undefined && w !== undefined && (w.status?.attempts ?? 0) > 0 && !w.status?.admission;
+}
+
+const attemptLabel = (obj: KubeObject) => Number(obj.metadata?.labels?.[ATTEMPT_LABEL] ?? 0);
+
+/** An object in a remote site made for another Workload of the same name (deleted and created again). */
+function otherUid(obj: KubeObject | undefined, w: Workload): boolean {
+  const uid = obj?.metadata?.annotations?.[WORKLOAD_UID_ANNOTATION];
+  return uid !== undefined && uid !== w.metadata.uid;
+}
+
+function fencedMessage(w: Workload): string {
+  const a = w.status!.admission!;
+  return `the Job on ${a.pool} was stopped by its fence: site ${a.site} did not hear from the controller for longer than the fence lease; requeued`;
+}
 
 function describe(phase: WorkloadPhase, w: Workload): string {
   const a = w.status?.admission;

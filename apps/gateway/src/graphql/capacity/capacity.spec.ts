@@ -1,7 +1,8 @@
 import fc from 'fast-check';
-import type { AcceleratorPool, Workload, WorkloadStatus } from '@kentaur/api';
+import type { AcceleratorPool, Site, Workload, WorkloadStatus } from '@kentaur/api';
 import { amdPool, makeWorkload } from '@kentaur/testing';
-import { capacityBy, queueDepth } from './capacity';
+import { siteReachable } from '@kentaur/api';
+import { capacityBy, capacityBySite, queueDepth } from './capacity';
 
 interface PoolOptions {
   site?: string;
@@ -114,6 +115,183 @@ describe('capacityBy', () => {
           0,
         );
         expect(rows.reduce((a, r) => a + r.free, 0)).toBe(expectedFree);
+      }),
+    );
+  });
+});
+
+function site(name: string, o: { spec?: Partial<Site['spec']>; status?: Site['status'] } = {}): Site {
+  return {
+    apiVersion: 'kentaur.io/v1alpha1',
+    kind: 'Site',
+    metadata: { name },
+    spec: { country: 'DK', ...o.spec },
+    ...(o.status ? { status: o.status } : {}),
+  };
+}
+
+const condition = (status: 'True' | 'False' | 'Unknown') => ({
+  type: 'Reachable',
+  status,
+  reason: 'Probe',
+  message: '',
+  lastTransitionTime: '2025-03-01T10:00:00Z',
+});
+
+describe('siteReachable', () => {
+  it.each([
+    { name: 'no Site object', site: undefined, reachable: undefined },
+    { name: 'no status yet', site: site('a'), reachable: undefined },
+    { name: 'status.reachable true', site: site('a', { status: { reachable: true } }), reachable: true },
+    { name: 'status.reachable false', site: site('a', { status: { reachable: false } }), reachable: false },
+    {
+      name: 'only a Reachable condition, True',
+      site: site('a', { status: { conditions: [condition('True')] } }),
+      reachable: true,
+    },
+    {
+      name: 'only a Reachable condition, False',
+      site: site('a', { status: { conditions: [condition('False')] } }),
+      reachable: false,
+    },
+    {
+      name: 'only a Reachable condition, Unknown',
+      site: site('a', { status: { conditions: [condition('Unknown')] } }),
+      reachable: undefined,
+    },
+    {
+      name: 'status.reachable wins over the condition',
+      site: site('a', { status: { reachable: false, conditions: [condition('True')] } }),
+      reachable: false,
+    },
+    {
+      name: 'another condition says nothing',
+      site: site('a', { status: { conditions: [{ ...condition('False'), type: 'Ready' }] } }),
+      reachable: undefined,
+    },
+  ])('$name: $reachable', ({ site: s, reachable }) => {
+    expect(siteReachable(s)).toBe(reachable);
+  });
+});
+
+describe('capacity of an unreachable site', () => {
+  const pools = [
+    pool('fi', { site: 'fi-1', devices: devices(8, 2) }),
+    pool('dk', { site: 'dk-1', devices: devices(8, 2) }),
+  ];
+
+  it.each([
+    { name: 'unreachable: no free devices', status: { reachable: false }, free: 0 },
+    { name: 'reachable', status: { reachable: true }, free: 6 },
+    { name: 'not reported yet: counted as usual', status: undefined, free: 6 },
+  ])('$name', ({ status, free }) => {
+    const sites = [site('fi-1', { status })];
+    expect(capacityBy(pools, sites).find((e) => e.site === 'fi-1')).toMatchObject({
+      total: 8,
+      allocated: 2,
+      free,
+    });
+    expect(capacityBySite(pools, sites).find((s) => s.name === 'fi-1')).toMatchObject({
+      total: 8,
+      allocated: 2,
+      free,
+    });
+    // The other site is not affected.
+    expect(capacityBySite(pools, sites).find((s) => s.name === 'dk-1')).toMatchObject({ free: 6 });
+  });
+});
+
+describe('capacityBySite', () => {
+  it('reports the Site object and sums its pools; a site with pools but no Site object has null figures', () => {
+    const sites = [
+      site('fi-1', {
+        spec: { country: 'FI', pue: 1.1, gridCarbonGramsPerKWh: 80, pricePerKWhEUR: 0.09 },
+        status: { reachable: true },
+      }),
+      // A Site without pools (yet): listed, with no devices.
+      site('se-1', { spec: { country: 'SE' }, status: { reachable: false } }),
+    ];
+    const pools = [
+      pool('fi-a', { site: 'fi-1', devices: devices(8, 3) }),
+      pool('fi-n', { site: 'fi-1', vendor: 'nvidia', model: 'H100', devices: devices(16, 16) }),
+      pool('fi-c', { site: 'fi-1', cordoned: true, devices: devices(4, 0) }),
+      pool('dk-a', { site: 'dk-1', devices: devices(8, 1) }),
+    ];
+    expect(capacityBySite(pools, sites)).toEqual([
+      {
+        name: 'dk-1',
+        country: null,
+        reachable: null,
+        pue: null,
+        gridCarbonGramsPerKWh: null,
+        pricePerKWhEUR: null,
+        pools: 1,
+        total: 8,
+        allocated: 1,
+        free: 7,
+      },
+      {
+        name: 'fi-1',
+        country: 'FI',
+        reachable: true,
+        pue: 1.1,
+        gridCarbonGramsPerKWh: 80,
+        pricePerKWhEUR: 0.09,
+        pools: 3,
+        total: 28,
+        allocated: 19,
+        free: 5,
+      },
+      {
+        name: 'se-1',
+        country: 'SE',
+        reachable: false,
+        pue: null,
+        gridCarbonGramsPerKWh: null,
+        pricePerKWhEUR: null,
+        pools: 0,
+        total: 0,
+        allocated: 0,
+        free: 0,
+      },
+    ]);
+  });
+
+  it('no sites and no pools: no rows', () => {
+    expect(capacityBySite([], [])).toEqual([]);
+  });
+
+  it("a site's figures are the sum of its entries, and every pool counts at exactly one site", () => {
+    const arbitraryPool = fc
+      .record({
+        site: fc.constantFrom('dk-1', 'de-1', 'fi-1'),
+        vendor: fc.constantFrom('amd', 'nvidia'),
+        cordoned: fc.boolean(),
+        allocatable: fc.integer({ min: 0, max: 64 }),
+        allocated: fc.integer({ min: 0, max: 64 }),
+      })
+      .map((o) => pool('p', { ...o, devices: devices(o.allocatable, o.allocated) }));
+    const arbitrarySites = fc.subarray([
+      site('dk-1', { status: { reachable: true } }),
+      site('de-1', { status: { reachable: false } }),
+      site('fi-1'),
+      site('se-1', { status: { reachable: false } }),
+    ]);
+    fc.assert(
+      fc.property(fc.array(arbitraryPool, { maxLength: 12 }), arbitrarySites, (pools, sites) => {
+        const entries = capacityBy(pools, sites);
+        const bySite = capacityBySite(pools, sites);
+        expect(bySite.reduce((a, s) => a + s.pools, 0)).toBe(pools.length);
+        for (const s of bySite) {
+          const mine = entries.filter((e) => e.site === s.name);
+          for (const k of ['pools', 'total', 'allocated', 'free'] as const)
+            expect(s[k]).toBe(mine.reduce((a, e) => a + e[k], 0));
+          if (s.reachable === false) expect(s.free).toBe(0);
+        }
+        const names = bySite.map((s) => s.name);
+        expect(names).toEqual(
+          [...new Set([...sites.map((s) => s.metadata.name!), ...pools.map((p) => p.spec.site)])].sort(),
+        );
       }),
     );
   });

@@ -1,4 +1,4 @@
-import type { AcceleratorPool, Workload } from '@kentaur/api';
+import { siteReachable, type AcceleratorPool, type Site, type Workload } from '@kentaur/api';
 
 export interface CapacityEntry {
   site: string;
@@ -10,10 +10,39 @@ export interface CapacityEntry {
   free: number;
 }
 
+/** One site: what its Site object says (null without one) and the devices of its pools. */
+export interface SiteCapacity {
+  name: string;
+  country: string | null;
+  /** null: unknown (no Site object, or the controller has not reported on it yet). */
+  reachable: boolean | null;
+  pue: number | null;
+  gridCarbonGramsPerKWh: number | null;
+  pricePerKWhEUR: number | null;
+  pools: number;
+  total: number;
+  allocated: number;
+  free: number;
+}
+
 const WAITING = new Set(['Pending', 'Queued', 'Preempted']);
 
+/**
+ * Devices open to new admissions in a pool: none when it is cordoned or its site is known to be
+ * unreachable (nothing new is admitted there), else allocatable − allocated (never below 0).
+ */
+function freeOf(p: AcceleratorPool, unreachable: ReadonlySet<string>): number {
+  if (p.spec.cordoned || unreachable.has(p.spec.site)) return 0;
+  const d = p.status?.devices;
+  return Math.max(0, (d?.allocatable ?? 0) - (d?.allocated ?? 0));
+}
+
+const unreachableSites = (sites: readonly Site[]) =>
+  new Set(sites.filter((s) => siteReachable(s) === false).map((s) => s.metadata.name!));
+
 /** Devices by site, vendor and model, from the pools' status (as the controller last wrote it). */
-export function capacityBy(pools: readonly AcceleratorPool[]): CapacityEntry[] {
+export function capacityBy(pools: readonly AcceleratorPool[], sites: readonly Site[] = []): CapacityEntry[] {
+  const unreachable = unreachableSites(sites);
   const rows = new Map<string, CapacityEntry>();
   for (const p of pools) {
     const key = `${p.spec.site}\u0000${p.spec.vendor}\u0000${p.spec.model}`;
@@ -30,13 +59,50 @@ export function capacityBy(pools: readonly AcceleratorPool[]): CapacityEntry[] {
     row.pools++;
     row.total += d?.allocatable ?? 0;
     row.allocated += d?.allocated ?? 0;
-    row.free += p.spec.cordoned ? 0 : Math.max(0, (d?.allocatable ?? 0) - (d?.allocated ?? 0));
+    row.free += freeOf(p, unreachable);
     rows.set(key, row);
   }
   return [...rows.values()].sort(
     (a, b) =>
       a.site.localeCompare(b.site) || a.vendor.localeCompare(b.vendor) || a.model.localeCompare(b.model),
   );
+}
+
+/**
+ * One row per site that has a Site object or a pool, sorted by name: the devices summed over its
+ * pools (the same rules as `capacityBy`, so a site's figures are the sum of its entries).
+ */
+export function capacityBySite(pools: readonly AcceleratorPool[], sites: readonly Site[]): SiteCapacity[] {
+  const unreachable = unreachableSites(sites);
+  const rows = new Map<string, SiteCapacity>();
+  const row = (name: string, site?: Site): SiteCapacity => {
+    const known = rows.get(name);
+    if (known) return known;
+    const created: SiteCapacity = {
+      name,
+      country: site?.spec.country ?? null,
+      reachable: siteReachable(site) ?? null,
+      pue: site?.spec.pue ?? null,
+      gridCarbonGramsPerKWh: site?.spec.gridCarbonGramsPerKWh ?? null,
+      pricePerKWhEUR: site?.spec.pricePerKWhEUR ?? null,
+      pools: 0,
+      total: 0,
+      allocated: 0,
+      free: 0,
+    };
+    rows.set(name, created);
+    return created;
+  };
+  for (const s of sites) row(s.metadata.name!, s);
+  for (const p of pools) {
+    const r = row(p.spec.site);
+    const d = p.status?.devices;
+    r.pools++;
+    r.total += d?.allocatable ?? 0;
+    r.allocated += d?.allocated ?? 0;
+    r.free += freeOf(p, unreachable);
+  }
+  return [...rows.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** Workloads waiting for admission and the devices they ask for. */

@@ -37,6 +37,33 @@ export class TierFigures {
   @Field(() => Float) share!: number;
 }
 
+@ObjectType({
+  description:
+    "One site's part of the published figures. Every usage figure is counted at exactly one site (where the devices ran), so each sums over the sites to the factory's total.",
+})
+export class SiteFigures {
+  @Field() site!: string;
+  @Field(() => String, { nullable: true, description: 'ISO 3166-1 alpha-2; null without a Site object.' })
+  country!: string | null;
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'The PUE the Site declares; null without a Site object or its spec.pue (its energy then carries the configured default PUE). facilityOverheadKWh is the overhead actually counted.',
+  })
+  pue!: number | null;
+  @Field(() => Float, { description: 'Facility energy, PUE included.' }) energyKWh!: number;
+  @Field(() => Float, { description: "Share of the site's energyKWh from measured device power." })
+  measuredEnergyShare!: number;
+  @Field(() => Float) co2eKg!: number;
+  @Field(() => Float, { description: 'Energy beyond the IT load (cooling, power conversion).' })
+  facilityOverheadKWh!: number;
+  @Field(() => Float) heatReusedKWh!: number;
+  @Field(() => Float) deviceHours!: number;
+  @Field(() => Float, { description: "Allocatable devices of the site's pools now." }) devices!: number;
+  @Field(() => Float, { description: 'Device-hours used ÷ device-hours available in the period so far.' })
+  utilisation!: number;
+}
+
 @ObjectType({ description: 'Published figures of the factory: no tenant or workload names.' })
 export class Transparency {
   @Field() period!: string;
@@ -55,6 +82,11 @@ export class Transparency {
   @Field(() => Float) deviceHours!: number;
   @Field(() => [VendorFigures]) vendors!: VendorFigures[];
   @Field(() => [TierFigures], { description: 'Device-hours by tenant tier.' }) tiers!: TierFigures[];
+  @Field(() => [SiteFigures], {
+    description:
+      'The figures by site, sorted by name: every site with a Site object, a pool or usage in the period.',
+  })
+  sites!: SiteFigures[];
   @Field(() => Float, { description: 'Herfindahl index of allocated devices by vendor (1 = one vendor).' })
   vendorConcentration!: number;
   @Field(() => Float, { description: 'Share of running workloads that two or more vendors could run.' })
@@ -78,6 +110,7 @@ export class TransparencyResolver {
       });
     const workloads = this.state.workloads.list();
     const pools = this.state.pools.list();
+    const sites = this.state.sites.list();
     if (!this.config.ledger)
       return transparencyReport({
         period,
@@ -85,15 +118,17 @@ export class TransparencyResolver {
         nowMs: now,
         intervals: intervalsOf(workloads, intervalContext(this.state, this.config, now)),
         pools,
+        sites,
         tenants: this.state.tenants.list(),
         workloads,
       });
     const { fromMs, toMs } = periodBounds(period, atMs);
     const rows = await this.config.ledger.usage({ fromMs, toMs, groupBy: ['site', 'vendor', 'tenant'] });
-    const sites = new Map(this.state.sites.list().map((x) => [x.metadata.name!, x.spec]));
+    const specs = new Map(sites.map((x) => [x.metadata.name!, x.spec]));
     const slices = rows.map((r) => {
-      const site = sites.get(r.key.site ?? '');
+      const site = specs.get(r.key.site ?? '');
       return {
+        site: r.key.site ?? 'unknown',
         tier: this.state.tenant(r.key.tenant ?? '')?.spec.tier ?? 'unknown',
         vendor: r.key.vendor ?? 'unknown',
         deviceHours: r.deviceHours,
@@ -104,7 +139,7 @@ export class TransparencyResolver {
         heatReuseFraction: site?.heatReuseFraction ?? 0,
       };
     });
-    return transparencyFromSlices({ period, fromMs, toMs, nowMs: now, slices, pools, workloads });
+    return transparencyFromSlices({ period, fromMs, toMs, nowMs: now, slices, pools, sites, workloads });
   }
 
   @Public()

@@ -1,8 +1,14 @@
 import fc from 'fast-check';
-import type { AcceleratorPool, Tenant, Tier, Workload, WorkloadStatus } from '@kentaur/api';
+import type { AcceleratorPool, Site, Tenant, Tier, Workload, WorkloadStatus } from '@kentaur/api';
 import { amdPool, makeWorkload } from '@kentaur/testing';
 import type { UsageInterval } from '../usage/intervals';
-import { periodBounds, transparencyFromSlices, transparencyReport } from './transparency';
+import {
+  periodBounds,
+  transparencyFromSlices,
+  transparencyReport,
+  type TransparencyReport,
+  type UsageSlice,
+} from './transparency';
 
 const HOUR = 3_600_000;
 /** 2025-03-01T00:00:00Z */
@@ -151,6 +157,7 @@ describe('transparencyReport', () => {
     nowMs: D0 + 12 * HOUR,
     intervals,
     pools: [pool('amd', 8, 6), pool('nvidia', 8, 2)],
+    sites: [] as Site[],
     tenants,
     workloads: [] as Workload[],
   };
@@ -307,6 +314,7 @@ describe('transparencyReport', () => {
 
 describe('measured energy share', () => {
   const slice = (energyKWh: number, measuredEnergyKWh?: number) => ({
+    site: 'dk-1',
     tier: 'sme',
     vendor: 'amd',
     deviceHours: 1,
@@ -324,6 +332,7 @@ describe('measured energy share', () => {
       nowMs: 1,
       slices,
       pools: [],
+      sites: [],
       workloads: [],
     });
 
@@ -334,5 +343,168 @@ describe('measured energy share', () => {
   it('is 0 without energy, and without a ledger (intervals from Workload status)', () => {
     expect(report([]).measuredEnergyShare).toBe(0);
     expect(report([slice(3)]).measuredEnergyShare).toBe(0);
+  });
+});
+
+function site(name: string, spec: Partial<Site['spec']> = {}): Site {
+  return {
+    apiVersion: 'kentaur.io/v1alpha1',
+    kind: 'Site',
+    metadata: { name },
+    spec: { country: 'DK', ...spec },
+  };
+}
+
+function sitePool(name: string, siteName: string, allocatable: number): AcceleratorPool {
+  const p = amdPool({ devices: { capacity: allocatable, allocatable, allocated: 0 } });
+  return { ...p, metadata: { name }, spec: { ...p.spec, site: siteName } };
+}
+
+describe('transparency by site', () => {
+  // Day 2025-03-01, reported at midday (12 hours elapsed).
+  const base = {
+    period: 'day' as const,
+    atMs: D0 + 12 * HOUR,
+    nowMs: D0 + 12 * HOUR,
+    tenants: [] as Tenant[],
+    workloads: [] as Workload[],
+    intervals: [
+      // dk-1: 6 h × 8 devices, 10 kWh/h (60 kWh, 12 kg); PUE 1.25 → 12 kWh overhead; heat 0.5 → 30 kWh.
+      interval(0, 6, {
+        site: 'dk-1',
+        devices: 8,
+        kWhPerHour: 10,
+        co2eKgPerHour: 2,
+        pue: 1.25,
+        heatReuseFraction: 0.5,
+      }),
+      // fi-1: 4 of its 6 h in the day × 4 devices, 5 kWh/h (20 kWh, 4 kg); PUE 1 → no overhead.
+      interval(-2, 4, { site: 'fi-1', vendor: 'nvidia', devices: 4, kWhPerHour: 5, co2eKgPerHour: 1 }),
+      // fi-1 again, another vendor: 2 h × 2 devices, 3 kWh/h (6 kWh, 0.5 kg/h → 1 kg); PUE 1.5 → 2 kWh.
+      interval(1, 3, {
+        site: 'fi-1',
+        vendor: 'intel',
+        devices: 2,
+        kWhPerHour: 3,
+        co2eKgPerHour: 0.5,
+        pue: 1.5,
+      }),
+    ],
+    pools: [sitePool('dk-1-a', 'dk-1', 8), sitePool('fi-1-a', 'fi-1', 16), sitePool('de-1-a', 'de-1', 4)],
+    sites: [site('dk-1', { pue: 1.25 }), site('fi-1', { country: 'FI' })],
+  };
+
+  it('reports each site with its Site object, pools and usage; a site with pools only has no country or PUE', () => {
+    expect(transparencyReport(base).sites).toEqual([
+      {
+        site: 'de-1',
+        country: null,
+        pue: null,
+        energyKWh: 0,
+        measuredEnergyShare: 0,
+        co2eKg: 0,
+        facilityOverheadKWh: 0,
+        heatReusedKWh: 0,
+        deviceHours: 0,
+        devices: 4,
+        utilisation: 0,
+      },
+      {
+        site: 'dk-1',
+        country: 'DK',
+        pue: 1.25,
+        energyKWh: 60,
+        measuredEnergyShare: 0,
+        co2eKg: 12,
+        facilityOverheadKWh: expect.closeTo(12, 9),
+        heatReusedKWh: 30,
+        deviceHours: 48,
+        devices: 8,
+        // 48 device-hours of 8 devices × 12 h.
+        utilisation: 0.5,
+      },
+      {
+        site: 'fi-1',
+        country: 'FI',
+        pue: null,
+        energyKWh: 26,
+        measuredEnergyShare: 0,
+        co2eKg: 5,
+        facilityOverheadKWh: expect.closeTo(2, 9),
+        heatReusedKWh: 0,
+        deviceHours: 20,
+        devices: 16,
+        // 20 device-hours of 16 devices × 12 h.
+        utilisation: expect.closeTo(20 / 192, 12),
+      },
+    ]);
+  });
+
+  it('lists a site that has usage in the period but neither a Site object nor a pool any more', () => {
+    const r = transparencyReport({ ...base, pools: [], sites: [] });
+    expect(r.sites.map((x) => [x.site, x.devices, x.deviceHours])).toEqual([
+      ['dk-1', 0, 48],
+      ['fi-1', 0, 20],
+    ]);
+  });
+
+  it('has no sites when there are no sites, pools or usage', () => {
+    expect(transparencyReport({ ...base, intervals: [], pools: [], sites: [] }).sites).toEqual([]);
+  });
+
+  it("the sites' figures sum to the report's totals, whatever the usage", () => {
+    const slice = fc.record({
+      site: fc.constantFrom('dk-1', 'fi-1', 'de-1', 'unknown'),
+      tier: fc.constantFrom('sme', 'research'),
+      vendor: fc.constantFrom('amd', 'nvidia'),
+      deviceHours: fc.double({ min: 0, max: 1e4, noNaN: true }),
+      energyKWh: fc.double({ min: 0, max: 1e5, noNaN: true }),
+      measuredEnergyKWh: fc.option(fc.double({ min: 0, max: 1e5, noNaN: true }), { nil: undefined }),
+      co2eKg: fc.double({ min: 0, max: 1e4, noNaN: true }),
+      pue: fc.double({ min: 1, max: 3, noNaN: true }),
+      heatReuseFraction: fc.double({ min: 0, max: 1, noNaN: true }),
+    });
+    const sums = (r: TransparencyReport) => {
+      const total = (f: (x: TransparencyReport['sites'][number]) => number) =>
+        r.sites.reduce((a, x) => a + f(x), 0);
+      return {
+        energyKWh: total((x) => x.energyKWh),
+        measuredEnergyKWh: total((x) => x.energyKWh * x.measuredEnergyShare),
+        co2eKg: total((x) => x.co2eKg),
+        facilityOverheadKWh: total((x) => x.facilityOverheadKWh),
+        heatReusedKWh: total((x) => x.heatReusedKWh),
+        deviceHours: total((x) => x.deviceHours),
+      };
+    };
+    fc.assert(
+      fc.property(fc.array(slice, { maxLength: 20 }), (slices: UsageSlice[]) => {
+        const r = transparencyFromSlices({
+          period: 'day',
+          fromMs: D0,
+          toMs: D0 + 24 * HOUR,
+          nowMs: D0 + 12 * HOUR,
+          slices: slices.map((x) => ({
+            ...x,
+            measuredEnergyKWh: Math.min(x.energyKWh, x.measuredEnergyKWh ?? 0),
+          })),
+          pools: base.pools,
+          sites: base.sites,
+          workloads: [],
+        });
+        const s = sums(r);
+        const close = (a: number, b: number) =>
+          expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-9 * Math.max(1, b));
+        close(s.energyKWh, r.energyKWh);
+        close(s.measuredEnergyKWh, r.energyKWh * r.measuredEnergyShare);
+        close(s.co2eKg, r.co2eKg);
+        close(s.facilityOverheadKWh, r.facilityOverheadKWh);
+        close(s.heatReusedKWh, r.heatReusedKWh);
+        close(s.deviceHours, r.deviceHours);
+        // Every site with usage is listed once, besides those of the Site objects and pools.
+        const names = r.sites.map((x) => x.site);
+        expect(new Set(names).size).toBe(names.length);
+        for (const x of slices) expect(names).toContain(x.site);
+      }),
+    );
   });
 });

@@ -1,4 +1,4 @@
-import type { AcceleratorPool, Tenant, Workload } from '@kentaur/api';
+import type { AcceleratorPool, Site, Tenant, Workload } from '@kentaur/api';
 import { herfindahl } from '@kentaur/core';
 import { hoursWithin, type UsageInterval } from '../usage/intervals';
 
@@ -26,10 +26,30 @@ export interface TransparencyReport {
     share: number;
   }[];
   tiers: { tier: string; deviceHours: number; share: number }[];
+  /** The same figures by site; each energy, CO2e, overhead, heat and device-hour figure sums to its total. */
+  sites: SiteFigures[];
   /** Σ share² of allocated devices by vendor: 1 = one vendor holds everything. */
   vendorConcentration: number;
   /** Share of running workloads that at least two vendors could run. */
   portableShare: number;
+}
+
+/** One site's part of the report. */
+export interface SiteFigures {
+  site: string;
+  /** From the Site object; null without one. */
+  country: string | null;
+  /** The PUE the Site declares; null without a Site object or without spec.pue. */
+  pue: number | null;
+  energyKWh: number;
+  measuredEnergyShare: number;
+  co2eKg: number;
+  facilityOverheadKWh: number;
+  heatReusedKWh: number;
+  deviceHours: number;
+  /** Allocatable devices of the site's pools now. */
+  devices: number;
+  utilisation: number;
 }
 
 export function periodBounds(period: 'day' | 'month', atMs: number): { fromMs: number; toMs: number } {
@@ -51,6 +71,8 @@ const share = (part: number, whole: number) => (whole > 0 ? part / whole : 0);
  * Workload status, or the usage ledger's rows.
  */
 export interface UsageSlice {
+  /** Where the devices ran: the admission's site (intervals) or the ledger row's. */
+  site: string;
   tier: string;
   vendor: string;
   deviceHours: number;
@@ -70,6 +92,7 @@ export function slicesFromIntervals(
   return intervals.map((i) => {
     const hours = hoursWithin(i, o.fromMs, o.toMs);
     return {
+      site: i.site,
       tier: o.tierOf(i.namespace),
       vendor: i.vendor,
       deviceHours: i.devices * hours,
@@ -103,16 +126,71 @@ function byVendor(
     r.allocated += p.status?.devices?.allocated ?? 0;
   }
   for (const x of slices) row(x.vendor).deviceHours += x.deviceHours;
-  const elapsedHours = Math.max(0, Math.min(o.nowMs, o.toMs) - o.fromMs) / 3_600_000;
+  const hours = elapsedHours(o);
   const allocated = [...rows.values()].reduce((a, r) => a + r.allocated, 0);
   return [...rows.entries()]
     .map(([vendor, r]) => ({
       vendor,
       ...r,
-      utilisation: share(r.deviceHours, r.devices * elapsedHours),
+      utilisation: share(r.deviceHours, r.devices * hours),
       share: share(r.allocated, allocated),
     }))
     .sort((a, b) => a.vendor.localeCompare(b.vendor));
+}
+
+/** Energy, CO2e, overhead, heat and device-hours of some slices; the measured part of the energy. */
+function sums(slices: readonly UsageSlice[]) {
+  const sum = (f: (x: UsageSlice) => number) => slices.reduce((a, x) => a + f(x), 0);
+  const energyKWh = sum((x) => x.energyKWh);
+  return {
+    energyKWh,
+    measuredEnergyShare: share(
+      sum((x) => x.measuredEnergyKWh ?? 0),
+      energyKWh,
+    ),
+    co2eKg: sum((x) => x.co2eKg),
+    facilityOverheadKWh: sum((x) => x.energyKWh * (1 - 1 / x.pue)),
+    heatReusedKWh: sum((x) => x.energyKWh * x.heatReuseFraction),
+    deviceHours: sum((x) => x.deviceHours),
+  };
+}
+
+const elapsedHours = (o: { fromMs: number; toMs: number; nowMs: number }) =>
+  Math.max(0, Math.min(o.nowMs, o.toMs) - o.fromMs) / 3_600_000;
+
+/**
+ * Every site that has a Site object, a pool or usage in the period, sorted by name. Each slice
+ * belongs to exactly one site, so the sites' figures add up to the report's totals.
+ */
+export function bySite(
+  slices: readonly UsageSlice[],
+  pools: readonly AcceleratorPool[],
+  sites: readonly Site[],
+  o: { fromMs: number; toMs: number; nowMs: number },
+): SiteFigures[] {
+  const names = new Set<string>([
+    ...sites.map((s) => s.metadata.name!),
+    ...pools.map((p) => p.spec.site),
+    ...slices.map((x) => x.site),
+  ]);
+  const spec = new Map(sites.map((s) => [s.metadata.name!, s.spec]));
+  const hours = elapsedHours(o);
+  return [...names]
+    .sort((a, b) => a.localeCompare(b))
+    .map((site) => {
+      const devices = pools
+        .filter((p) => p.spec.site === site)
+        .reduce((a, p) => a + (p.status?.devices?.allocatable ?? 0), 0);
+      const figures = sums(slices.filter((x) => x.site === site));
+      return {
+        site,
+        country: spec.get(site)?.country ?? null,
+        pue: spec.get(site)?.pue ?? null,
+        ...figures,
+        devices,
+        utilisation: share(figures.deviceHours, devices * hours),
+      };
+    });
 }
 
 /** The report from usage slices of the period and the factory's state now (pools, running work). */
@@ -123,26 +201,19 @@ export function transparencyFromSlices(o: {
   nowMs: number;
   slices: readonly UsageSlice[];
   pools: readonly AcceleratorPool[];
+  sites: readonly Site[];
   workloads: readonly Workload[];
 }): TransparencyReport {
-  const sum = (f: (x: UsageSlice) => number) => o.slices.reduce((a, x) => a + f(x), 0);
   const vendors = byVendor(o.slices, o.pools, o);
   const running = o.workloads.filter((w) => ['Admitted', 'Running'].includes(w.status?.phase ?? ''));
   return {
     period: o.period,
     from: new Date(o.fromMs).toISOString(),
     to: new Date(o.toMs).toISOString(),
-    energyKWh: sum((x) => x.energyKWh),
-    measuredEnergyShare: share(
-      sum((x) => x.measuredEnergyKWh ?? 0),
-      sum((x) => x.energyKWh),
-    ),
-    co2eKg: sum((x) => x.co2eKg),
-    facilityOverheadKWh: sum((x) => x.energyKWh * (1 - 1 / x.pue)),
-    heatReusedKWh: sum((x) => x.energyKWh * x.heatReuseFraction),
-    deviceHours: sum((x) => x.deviceHours),
+    ...sums(o.slices),
     vendors,
     tiers: byTier(o.slices),
+    sites: bySite(o.slices, o.pools, o.sites, o),
     vendorConcentration: herfindahl(vendors.map((v) => v.allocated)),
     portableShare: share(running.filter((w) => w.status?.portable).length, running.length),
   };
@@ -155,6 +226,7 @@ export function transparencyReport(o: {
   nowMs: number;
   intervals: readonly UsageInterval[];
   pools: readonly AcceleratorPool[];
+  sites: readonly Site[];
   tenants: readonly Tenant[];
   workloads: readonly Workload[];
 }): TransparencyReport {
