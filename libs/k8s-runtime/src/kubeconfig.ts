@@ -32,7 +32,6 @@ function pick(list: NamedEntry[] | undefined, name: string, what: string, file: 
   return (entry[what] ?? {}) as Record<string, unknown>;
 }
 
-
 /**
  * Reads a kubeconfig file and resolves one context (default: current-context) into credentials.
  * Supports what the sandbox and ordinary clusters use: CA, client certificates and bearer tokens,
