@@ -6,7 +6,9 @@
 // with its namespace kit. Then it-1's API server is stopped: nothing new goes there, its portable
 // Batch work is requeued elsewhere after the grace period, work pinned to it stays, and when it
 // returns the moved work's old objects there are removed, nothing runs twice (the fence lease ran
-// out before the new attempt began) and the ledger counts each interval once.
+// out before the new attempt began) and the ledger counts each interval once. The controller reaches
+// fi-1 and it-1 as the ServiceAccount of deploy/rbac/remote-site.yaml, not as their admins.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Job } from 'kubernetes-types/batch/v1';
@@ -21,12 +23,23 @@ import {
   Namespaces,
   Pods,
   ResourceQuotas,
+  Secrets,
   Sites,
   Tenants,
   waitFor,
   Workloads,
 } from '@kentaur/k8s-runtime';
-import { restartComponent, SandboxLayout, sandboxDown, sandboxUp, type SandboxInfo } from '@kentaur/sandbox';
+import {
+  binaryPaths,
+  restartComponent,
+  SandboxLayout,
+  sandboxDown,
+  sandboxUp,
+  siteSecret,
+  SITE_SECRET_NAMESPACE,
+  type SandboxInfo,
+} from '@kentaur/sandbox';
+import { stringify } from 'yaml';
 import { makeWorkload } from '@kentaur/testing';
 
 const repo = resolve(__dirname, '../..');
@@ -54,6 +67,7 @@ describe('e2e: federation across three clusters', () => {
     for (const s of info.sites ?? [])
       clients.set(s.name, new KubeClient({ credentials: loadKubeconfig(s.kubeconfig) }));
     mgmt = site('dk-1');
+    for (const s of (info.sites ?? []).slice(1)) await useLeastPrivilege(s.name, s.kubeconfig);
     controller = await startController(
       controllerConfig({
         kubeconfig: info.kubeconfig,
@@ -77,8 +91,53 @@ describe('e2e: federation across three clusters', () => {
     await controller?.stop();
     for (const c of clients.values()) c.close();
     if (layout) await sandboxDown(layout);
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    // KENTAUR_KEEP_FEDERATION=1 keeps the clusters' logs for a look after a failure.
+    if (dir && !process.env.KENTAUR_KEEP_FEDERATION) rmSync(dir, { recursive: true, force: true });
   });
+
+  /**
+   * Applies deploy/rbac/remote-site.yaml in the site's cluster and puts a kubeconfig with its
+   * ServiceAccount's token into the site's Secret in the management cluster.
+   */
+  async function useLeastPrivilege(name: string, adminKubeconfig: string): Promise<void> {
+    execFileSync(binaryPaths().kubectl, [
+      '--kubeconfig',
+      adminKubeconfig,
+      'apply',
+      '-f',
+      join(repo, 'deploy/rbac/remote-site.yaml'),
+    ]);
+    const token = await site(name).request<{ status: { token: string } }>({
+      method: 'POST',
+      path: '/api/v1/namespaces/kentaur-system/serviceaccounts/kentaur-federation/token',
+      body: {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: { expirationSeconds: 7200 },
+      },
+    });
+    const admin = loadKubeconfig(adminKubeconfig);
+    const kubeconfig = stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [
+        {
+          name,
+          cluster: { server: admin.server, 'certificate-authority-data': admin.caData!.toString('base64') },
+        },
+      ],
+      users: [{ name: 'kentaur-federation', user: { token: token.status.token } }],
+      contexts: [{ name, context: { cluster: name, user: 'kentaur-federation' } }],
+      'current-context': name,
+    });
+    const secret = siteSecret(name, kubeconfig);
+    await mgmt.patch(Secrets, secret.metadata!.name!, secret, {
+      patchType: 'apply',
+      fieldManager: 'federation-e2e',
+      force: true,
+      namespace: SITE_SECRET_NAMESPACE,
+    });
+  }
 
   /** A tenant with its namespace in the management cluster (the controller gives it its kit). */
   async function tenant(name: string, sites?: string[]): Promise<string> {
@@ -319,10 +378,12 @@ describe('e2e: federation across three clusters', () => {
       'condition cleared',
       20_000,
     );
+    // Placed in it-1 once it answers (its pods start when it-1's own node lifecycle controller has
+    // found its nodes Ready again, which takes it up to a minute after an outage: not waited for).
     const away = await until(
       await mgmt.get<Workload>(Workloads, 'while-away', 'open'),
-      running,
-      'admitted in it-1 once it answers',
+      (w) => w.status?.admission !== undefined,
+      'admitted once it-1 answers',
     );
     expect(away.status?.admission?.site).toBe('it-1');
 
@@ -339,5 +400,49 @@ describe('e2e: federation across three clusters', () => {
     const sorted = [...intervals].sort((a, b) => a.startMs - b.startMs);
     for (let i = 1; i < sorted.length; i++)
       expect(sorted[i]!.startMs).toBeGreaterThanOrEqual(sorted[i - 1]!.endMs);
+  });
+
+  it('says why a Site cannot be reached, naming its Secret or server and never the kubeconfig', async () => {
+    const token = 'do-not-log-me-0123456789';
+    const broken = siteSecret(
+      'xx-1',
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'x', cluster: { server: 'https://127.0.0.1:1' } }],
+        users: [{ name: 'u', user: { token } }],
+        contexts: [{ name: 'x', context: { cluster: 'x', user: 'u' } }],
+        'current-context': 'x',
+      }),
+    );
+    await mgmt.create(Secrets, broken, { namespace: SITE_SECRET_NAMESPACE });
+    const ref = (name: string) => ({ namespace: SITE_SECRET_NAMESPACE, name, key: 'kubeconfig' });
+    for (const [name, secret] of [
+      ['xx-1', broken.metadata!.name!],
+      ['yy-1', 'no-such-secret'],
+    ] as const)
+      await mgmt.create<Site>(Sites, {
+        apiVersion: 'kentaur.io/v1alpha1',
+        kind: 'Site',
+        metadata: { name },
+        spec: { country: 'EE', kubeconfigSecretRef: ref(secret) },
+      });
+    const reachable = async (name: string) => {
+      const got = await mgmt.get<Site>(Sites, name);
+      const c = got.status?.conditions?.find((x) => x.type === 'Reachable');
+      return got.status?.reachable === false && c ? c : undefined;
+    };
+    const xx = await waitFor('xx-1 unreachable', () => reachable('xx-1'));
+    const yy = await waitFor('yy-1 unusable', () => reachable('yy-1'));
+    expect(xx.reason).toBe('Unreachable');
+    expect(xx.message).toContain('https://127.0.0.1:1');
+    expect(yy).toMatchObject({
+      reason: 'KubeconfigUnusable',
+      message: `Secret ${SITE_SECRET_NAMESPACE}/no-such-secret key kubeconfig does not exist`,
+    });
+    const everything = JSON.stringify(await mgmt.list<Site>(Sites));
+    expect(everything).not.toContain(token);
+    await mgmt.delete(Sites, 'xx-1');
+    await mgmt.delete(Sites, 'yy-1');
   });
 });
