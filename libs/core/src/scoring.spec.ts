@@ -31,6 +31,34 @@ describe('scoring by optimizeFor', () => {
   });
 });
 
+describe('the price of energy at the site', () => {
+  it('counts in the cost: the same pool is cheaper where the site buys energy for less', () => {
+    const result = runCycle(
+      aSnapshot()
+        .sites(aSite('dear').pricePerKWh(0.4), aSite('cheap').pricePerKWh(0.05))
+        .pools(
+          aPool('a-dear').site('dear').price(1).power(700).nodes(1, 8),
+          aPool('b-cheap').site('cheap').price(1).power(700).nodes(1, 8),
+        )
+        .tenants(aTenant('t'))
+        .pending(aWorkload('t/w').gang(1, 8).optimizeFor('cost')),
+    );
+    expect(admissionOf(result, 't/w')?.pool).toBe('b-cheap');
+    // Without energy prices the two tie, and the tie goes to the name.
+    const tie = runCycle(
+      aSnapshot()
+        .sites(aSite('dear'), aSite('cheap'))
+        .pools(
+          aPool('a-dear').site('dear').price(1).power(700).nodes(1, 8),
+          aPool('b-cheap').site('cheap').price(1).power(700).nodes(1, 8),
+        )
+        .tenants(aTenant('t'))
+        .pending(aWorkload('t/w').gang(1, 8).optimizeFor('cost')),
+    );
+    expect(admissionOf(tie, 't/w')?.pool).toBe('a-dear');
+  });
+});
+
 describe('fragmentation (best fit)', () => {
   it('prefers the pool whose nodes the gang fills exactly', () => {
     const result = runCycle(

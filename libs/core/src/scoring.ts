@@ -16,7 +16,7 @@ export interface Candidate {
 }
 
 export interface Weights {
-  /** EUR per hour of the request. */
+  /** EUR per hour of the request: its devices' price plus their energy (PUE included) at the site's price. */
   readonly cost: number;
   /** kWh per hour at the site (PUE included). */
   readonly energy: number;
@@ -73,7 +73,8 @@ export interface Metrics {
 function metrics(c: Candidate, shape: { replicas: number; devicesPerReplica: number }): Metrics {
   const { replicas, devicesPerReplica } = shape;
   return {
-    cost: c.quote.eurPerHour,
+    // What running it there costs: the devices' price, and the energy the site buys for them.
+    cost: c.quote.eurPerHour + c.quote.kWhPerHour * (c.pool.site?.pricePerKWhEUR ?? 0),
     energy: c.quote.kWhPerHour,
     carbon: c.quote.co2eKgPerHour,
     fragmentation:
