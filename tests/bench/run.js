@@ -12,17 +12,19 @@ const { join } = require('node:path');
 
 const { appendSummary } = require('./summary.js');
 
+// In the order `all` runs them: the short ones first, so their figures are written even when the
+// long end-to-end run is stopped.
 const BENCHES = {
   core: { config: 'jest.bench.config.js', env: 'CORE_BENCH_SMOKE' },
-  e2e: {
-    config: 'jest.bench-sandbox.config.js',
-    env: 'BENCH_SMOKE',
-    fleet: join(__dirname, '../../deploy/sandbox/fleets/bench.yaml'),
-  },
   gateway: { config: 'jest.bench-sandbox.config.js', env: 'BENCH_SMOKE' },
   // The gigafactory fleet (KENTAUR_TEST_FLEET=deploy/sandbox/fleets/gigafactory.yaml) does not start
   // on a 2-core machine: KWOK cannot renew 15,050 node Leases in time (docs/benchmarks.md).
   memory: {
+    config: 'jest.bench-sandbox.config.js',
+    env: 'BENCH_SMOKE',
+    fleet: join(__dirname, '../../deploy/sandbox/fleets/bench.yaml'),
+  },
+  e2e: {
     config: 'jest.bench-sandbox.config.js',
     env: 'BENCH_SMOKE',
     fleet: join(__dirname, '../../deploy/sandbox/fleets/bench.yaml'),
