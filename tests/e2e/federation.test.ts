@@ -445,4 +445,30 @@ describe('e2e: federation across three clusters', () => {
     await mgmt.delete(Sites, 'xx-1');
     await mgmt.delete(Sites, 'yy-1');
   });
+
+  it('a Site deleted under its work: nothing is recreated in the management cluster, movable work moves after the grace', async () => {
+    const resident = await mgmt.get<Workload>(Workloads, 'resident', 'finns');
+    const green = await mgmt.get<Workload>(Workloads, 'green', 'open');
+    expect([resident.status?.admission?.site, green.status?.admission?.site]).toEqual(['fi-1', 'fi-1']);
+    const deletedAt = Date.now();
+    await mgmt.delete(Sites, 'fi-1');
+    // The tenant held to fi-1 has nowhere else to go: marked, kept.
+    const kept = await until(
+      resident,
+      (w) => condition(w, 'SiteReachable')?.status === 'False',
+      'marked',
+      15_000,
+    );
+    expect(kept.status?.admission?.site).toBe('fi-1');
+    const moved = await until(
+      green,
+      (w) => w.status?.admission !== undefined && w.status.admission.site !== 'fi-1',
+      'requeued to another site',
+      GRACE_MS + 30_000,
+    );
+    expect(Date.parse(moved.status!.admission!.admittedAt) - deletedAt).toBeGreaterThanOrEqual(GRACE_MS);
+    // The management cluster never got the work of the site it does not have.
+    expect(await jobIn('dk-1', resident)).toBeUndefined();
+    if (moved.status?.admission?.site !== 'dk-1') expect(await jobIn('dk-1', green)).toBeUndefined();
+  });
 });

@@ -217,7 +217,7 @@ export class SchedulingLoop implements OnApplicationShutdown {
    * Nodes and pods of every cluster, each node with its site. An unreachable site's last known
    * nodes and pods stay in: its running work still holds them.
    */
-  private clusters(): { nodes: Node[]; pods: Pod[]; siteOfNode: (n: Node) => string | undefined } {
+  private clusters(): { nodes: Node[]; pods: Pod[]; siteOfNode?: (n: Node) => string | undefined } {
     const siteOf = new Map<Node, string>();
     const seen = new Map<string, string | undefined>();
     const nodes: Node[] = [];
@@ -240,7 +240,9 @@ export class SchedulingLoop implements OnApplicationShutdown {
       }
       for (const p of conn.caches.pods.list()) if (!skipped.has(p.spec?.nodeName ?? '')) pods.push(p);
     }
-    return { nodes, pods, siteOfNode: (n) => siteOf.get(n) };
+    // One cluster: pools match nodes by their selectors alone, as before federation.
+    const federated = this.sites.remotes().length > 0;
+    return { nodes, pods, siteOfNode: federated ? (n) => siteOf.get(n) : undefined };
   }
 
   private readonly warned = new Set<string>();

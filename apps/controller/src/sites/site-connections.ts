@@ -99,6 +99,10 @@ export class SiteConnections {
   private readonly remote = new Map<string, RemoteSite>();
   /** Sites whose kubeconfig could not be read or used, with the reason (no Secret content). */
   private readonly unconnected = new Map<string, { reason: string; sinceMs: number }>();
+  /** Sites no cluster has (federation), since when they have been asked about. */
+  private readonly lostSince = new Map<string, number>();
+  /** localSites(), until a Site or a management node changes. */
+  private localSiteCache: Set<string> | undefined;
   private readonly changeListeners: Listener[] = [];
   private readonly connectListeners: ((c: SiteConnection) => void)[] = [];
   private readonly log = new Logger('sites');
@@ -124,8 +128,19 @@ export class SiteConnections {
     this.metrics = o.metrics;
     this.kube = { client: o.client, informers: o.informers };
     this.local = { site: undefined, client: o.client, caches: o.informers, reachable: true };
-    const poke = () => this.requestSync();
+    const poke = () => {
+      this.localSiteCache = undefined;
+      this.requestSync();
+    };
     o.informers.sites.addHandlers({ onAdd: poke, onUpdate: poke, onDelete: poke });
+    const forget = () => (this.localSiteCache = undefined);
+    o.informers.nodes.addHandlers({
+      onAdd: forget,
+      onDelete: forget,
+      onUpdate: (a, b) => {
+        if (a.metadata?.labels?.[REGION_LABEL] !== b.metadata?.labels?.[REGION_LABEL]) forget();
+      },
+    });
   }
 
   /** Connects to the remote sites and probes them from now on (after the management caches sync). */
@@ -174,13 +189,30 @@ export class SiteConnections {
   }
 
   /**
-   * The cluster a site's work runs in: its remote connection, the management cluster for a site
-   * without a kubeconfigSecretRef, undefined for a remote site that is not connected.
+   * The cluster a site's work runs in: its remote connection, or the management cluster for one of
+   * its own sites (a Site without kubeconfigSecretRef, a region of its nodes, the default site).
+   * Undefined for a remote site that is not connected, and, in a federation, for a site no cluster
+   * has (a remote Site deleted under its work): that work must not be recreated here. Without any
+   * remote Site (one cluster) every site is the management cluster's, as before federation.
    */
   connection(site: string): SiteConnection | undefined {
     const remote = this.remote.get(site);
     if (remote) return remote;
-    return this.isRemote(site) ? undefined : this.local;
+    const remotes = this.remoteSiteNames();
+    if (remotes.has(site)) return undefined;
+    if (remotes.size === 0 && this.remote.size === 0) return this.local;
+    return this.localSites().has(site) ? this.local : undefined;
+  }
+
+  /** The management cluster's sites: Sites without kubeconfigSecretRef, its nodes' regions, the default. */
+  private localSites(): Set<string> {
+    if (this.localSiteCache) return this.localSiteCache;
+    const out = new Set<string>([this.config.defaultSite]);
+    for (const s of this.kube.informers.sites.list())
+      if (!s.spec.kubeconfigSecretRef) out.add(s.metadata.name!);
+    for (const n of this.kube.informers.nodes.list()) out.add(this.siteOfNode(this.local, n));
+    this.localSiteCache = out;
+    return out;
   }
 
   /** Whether work can be placed at the site now. */
@@ -189,10 +221,18 @@ export class SiteConnections {
   }
 
   /** Start of the site's current outage; undefined while it is reachable. */
-  unreachableSince(site: string): number | undefined {
+  unreachableSince(site: string, nowMs = Date.now()): number | undefined {
     const remote = this.remote.get(site);
     if (remote) return remote.reachable ? undefined : remote.unreachableSinceMs;
-    return this.unconnected.get(site)?.sinceMs;
+    const unconnected = this.unconnected.get(site);
+    if (unconnected) return unconnected.sinceMs;
+    if (this.connection(site)) {
+      this.lostSince.delete(site);
+      return undefined;
+    }
+    // A site no cluster has: lost from the first time it was asked about.
+    if (!this.lostSince.has(site)) this.lostSince.set(site, nowMs);
+    return this.lostSince.get(site);
   }
 
   /** The site a node belongs to: its remote site, or (management cluster) its region label. */
