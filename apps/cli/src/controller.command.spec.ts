@@ -1,4 +1,4 @@
-import { imageRegistriesFrom, ledgerFrom, powerFrom } from './controller.command';
+import { federationFrom, imageRegistriesFrom, ledgerFrom, powerFrom } from './controller.command';
 
 describe('kentaur controller configuration', () => {
   it('measured power: the environment URL (which may hold credentials) wins over the flag', () => {
@@ -62,6 +62,22 @@ describe('kentaur controller configuration', () => {
   it('image allow-list: an entry without its trailing "/" stops start-up, naming the flag', () => {
     expect(() => imageRegistriesFrom('registry.example/acme', {})).toThrow(
       /--image-registries entry "registry.example\/acme" must be .*ending with "\/"/,
+    );
+  });
+
+  it('federation: the grace and the lease in seconds, the grace longer than the lease', () => {
+    expect(federationFrom({})).toEqual({});
+    expect(federationFrom({ grace: '900', lease: '120' })).toEqual({
+      siteFailoverGraceMs: 900_000,
+      siteFenceLeaseMs: 120_000,
+    });
+    // Against the other's default (grace 600 s, lease 300 s).
+    expect(() => federationFrom({ lease: '600' })).toThrow(
+      '--site-failover-grace (600 s) must be longer than --site-fence-lease (600 s): requeued work could otherwise start while the lost site still runs it; raise the grace or lower the lease',
+    );
+    expect(() => federationFrom({ grace: '200' })).toThrow(/--site-failover-grace \(200 s\) must be longer/);
+    expect(() => federationFrom({ grace: 'ten' })).toThrow(
+      '--site-failover-grace "ten" is not a positive number of seconds: give e.g. --site-failover-grace 30',
     );
   });
 });
