@@ -9,23 +9,11 @@ import { type Accounting, type Ledger, openLedger } from '@kentaur/ledger';
 import { createTestNamespace, deleteTestNamespace, testClient } from '../support/cluster';
 import { installCrds } from '../support/crds';
 import { gql, startTestGateway, type TestGateway } from '../support/gateway';
+import type { SiteCapacity } from '../../apps/gateway/src/graphql/capacity/capacity';
 
 const HOUR = 3_600_000;
 /** 2025-03-01T00:00:00Z: the day the ledger's usage lies in. */
 const DAY = Date.UTC(2025, 2, 1);
-
-interface SiteCapacity {
-  name: string;
-  country: string | null;
-  reachable: boolean | null;
-  pue: number | null;
-  gridCarbonGramsPerKWh: number | null;
-  pricePerKWhEUR: number | null;
-  pools: number;
-  total: number;
-  allocated: number;
-  free: number;
-}
 
 interface CapacityAnswer {
   capacity: { entries: { site: string; free: number }[]; sites: SiteCapacity[] };
