@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import type { Tenant, Workload } from '@kentaur/api';
 import type { AccountResult, Ledger } from '@kentaur/ledger';
 import { WORKLOAD_LABEL } from '@kentaur/api';
-import { Pods, Tenants } from '@kentaur/k8s-runtime';
+import { Pods, Tenants, withTimeout } from '@kentaur/k8s-runtime';
 import { CONTROLLER_CONFIG, type ControllerConfig } from '../config';
 import { KubeConnection } from '../kube/kube.module';
 import { ControllerMetrics } from '../metrics/controller-metrics';
@@ -16,14 +16,6 @@ export const LEDGER = Symbol('LEDGER');
 
 /** A quorum read that takes longer than this counts as failed (etcd unreachable). */
 const PROBE_TIMEOUT_MS = 5_000;
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
-}
 
 /**
  * Records usage in the ledger while this replica leads: every tick, each admission is accounted up

@@ -7,6 +7,7 @@ import {
   parseKubeconfig,
   Secrets,
   Sites,
+  withTimeout,
   writeStatusIfChanged,
 } from '@kentaur/k8s-runtime';
 import type { ControllerConfig } from '../config';
@@ -423,11 +424,3 @@ export class SiteConnections {
 
 /** The Secrets are read again every this many probe ticks. */
 const SECRET_REREAD_TICKS = 12;
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
-}
