@@ -9,6 +9,7 @@ import type { AcceleratorPool } from '@kentaur/api';
 import { createTestNamespace, deleteTestNamespace, testClient } from '../support/cluster';
 import { startTestController } from '../support/controller';
 import { installCrds } from '../support/crds';
+import { JIT_MIN_USES } from '@kentaur/gateway';
 import { aSpec, gql, startTestGateway, SUBMIT, type TestGateway } from '../support/gateway';
 import { createTenant } from '../support/tenants';
 import { machine } from './figures';
@@ -100,17 +101,29 @@ async function profiled<T>(slug: string, run: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The ceiling: Fastify + Mercurius answering `{ hello }`, nothing else. */
-async function bareServer(): Promise<{ url: string; close(): Promise<void> }> {
+/**
+ * The ceilings: Fastify + Mercurius answering `{ hello }`, nothing else; and the same server
+ * answering `workloads(first: 50)` with a page held in memory, byte for byte the gateway's answer
+ * (`page`): what this stack costs for that response, without authentication, tenant scoping, Nest
+ * or the cache behind it.
+ */
+async function bareServer(page: unknown): Promise<{ origin: string; close(): Promise<void> }> {
   const app = fastify();
   await app.register(mercurius, {
-    schema: 'type Query { hello: String }',
-    resolvers: { Query: { hello: () => 'world' } },
+    schema: `
+      type Workload { id: ID! name: String! phase: String! }
+      type WorkloadEdge { node: Workload! }
+      type PageInfo { hasNextPage: Boolean! }
+      type WorkloadConnection { edges: [WorkloadEdge!]! pageInfo: PageInfo! }
+      type Query { hello: String, workloads(first: Int): WorkloadConnection! }`,
+    resolvers: { Query: { hello: () => 'world', workloads: () => page } },
+    // As the gateway does: a query used often is compiled.
+    jit: { minCount: JIT_MIN_USES, eluThreshold: 0.9 },
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  return { url: `http://127.0.0.1:${port}/graphql`, close: () => app.close() };
+  return { origin: `http://127.0.0.1:${port}`, close: () => app.close() };
 }
 
 const QUOTE = `query($spec: WorkloadSpecInput!) { quote(spec: $spec) { options { vendor pool eurPerHour } } }`;
@@ -161,17 +174,31 @@ async function fixture(sizes: GatewayBenchSizes): Promise<Fixture> {
   return { client, gw, token, tenant, someId, namespaces: [system, tenant] };
 }
 
-/** Each operation answers with data and no error before it is loaded (so the figures are of real answers). */
-async function preflight(f: Fixture, ops: Record<string, { query: string; variables?: unknown }>) {
+/**
+ * Each operation answers with data and no error before it is loaded (so the figures are of real
+ * answers), as often as a query is used before it is compiled: a deployed server sees the same
+ * queries again and again, and the load measures that steady state.
+ */
+async function preflight(
+  url: string,
+  token: string | undefined,
+  ops: Record<string, { query: string; variables?: unknown }>,
+) {
   for (const [name, op] of Object.entries(ops)) {
-    const r = await gql(f.gw.gateway.url, f.token, op.query, op.variables as Record<string, unknown>);
-    if (r.errors || !r.data) throw new Error(`${name} does not answer cleanly: ${JSON.stringify(r.errors)}`);
+    for (let i = 0; i < JIT_MIN_USES; i++) {
+      const r = await gql(url, token, op.query, op.variables as Record<string, unknown>);
+      if (r.errors || !r.data)
+        throw new Error(`${name} does not answer cleanly: ${JSON.stringify(r.errors)}`);
+    }
   }
+  // The compilation runs on the next turns of the event loop.
+  await new Promise((r) => setTimeout(r, 100));
 }
 
 export async function runGatewayBench(sizes: GatewayBenchSizes) {
   const f = await fixture(sizes);
-  const bare = await bareServer();
+  const page = await gql<{ workloads: unknown }>(f.gw.gateway.url, f.token, LIST);
+  const bare = await bareServer(page.data?.workloads);
   const url = `${f.gw.gateway.url}/graphql`;
   const spec = aSpec({ accelerators: { count: 8 } });
   const all = {
@@ -184,9 +211,12 @@ export async function runGatewayBench(sizes: GatewayBenchSizes) {
   const only = process.env.BENCH_GATEWAY_OPS?.split(',');
   const ops = Object.fromEntries(Object.entries(all).filter(([, op]) => !only || only.includes(op.slug)));
   try {
-    await preflight(f, ops);
+    await preflight(f.gw.gateway.url, f.token, ops);
+    await preflight(bare.origin, undefined, { hello: { query: '{ hello }' }, list: { query: LIST } });
     const o = { connections: sizes.connections, seconds: sizes.seconds };
-    const ceiling = await load(bare.url, { query: '{ hello }' }, o);
+    const ceiling = await load(`${bare.origin}/graphql`, { query: '{ hello }' }, o);
+    const listCeiling =
+      only && !only.includes('list') ? undefined : await load(`${bare.origin}/graphql`, { query: LIST }, o);
     const results: Record<string, LoadResult & { shareOfCeiling: number }> = {};
     for (const [name, { slug, ...op }] of Object.entries(ops)) {
       const r = await profiled(slug, () => load(url, op, { ...o, token: f.token }));
@@ -202,6 +232,13 @@ export async function runGatewayBench(sizes: GatewayBenchSizes) {
       machine: machine(),
       sizes,
       ceiling,
+      listCeiling,
+      listShareOfListCeiling:
+        listCeiling && results['workloads(first: 50)']
+          ? Number(
+              (results['workloads(first: 50)'].requestsPerSecond / listCeiling.requestsPerSecond).toFixed(3),
+            )
+          : undefined,
       results,
       gatewayProcessRssMiB: Math.round(rss / 1024 / 1024),
       targets: {

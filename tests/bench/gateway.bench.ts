@@ -28,6 +28,7 @@ describe('gateway throughput', () => {
     process.stdout.write(
       `\ngateway throughput (${figures.sizes.connections} connections, ${figures.sizes.seconds} s each):\n` +
         row('bare Fastify+Mercurius', figures.ceiling) +
+        (figures.listCeiling ? row('bare, the same list', figures.listCeiling) : '') +
         Object.entries(figures.results)
           .map(([name, r]) =>
             row(name, r).replace(/\n$/, `  (${(r.shareOfCeiling * 100).toFixed(0)} % of ceiling)\n`),

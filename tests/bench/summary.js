@@ -24,6 +24,7 @@ const HEADLINES = {
     `${f.controller.apiRequestsPerAdmission} API requests/admission`,
   gateway: (f) =>
     `ceiling ${f.ceiling.requestsPerSecond} req/s; ` +
+    (f.listCeiling ? `bare list ${f.listCeiling.requestsPerSecond} req/s; ` : '') +
     Object.entries(f.results)
       .map(([op, r]) => `${op} ${r.requestsPerSecond} req/s p99 ${r.latencyMs.p99} ms`)
       .join('; '),

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type JWK } from 'jose';
 import type { Secret } from 'kubernetes-types/core/v1';
 import type { Workload } from '@kentaur/api';
-import { DEV_ISSUER, loadOrCreateDevKey, mintDevToken } from '@kentaur/gateway';
+import { DEV_ISSUER, JIT_MIN_USES, loadOrCreateDevKey, mintDevToken } from '@kentaur/gateway';
 import { type KubeClient, loadKubeconfig, Secrets, Tenants, waitFor, Workloads } from '@kentaur/k8s-runtime';
 import { createTestNamespace, deleteTestNamespace, testClient, testKubeconfig } from '../support/cluster';
 import { installCrds } from '../support/crds';
@@ -623,6 +623,27 @@ describe('integration: gateway security', () => {
       else expect(`${error.extensions.field ?? ''} ${error.message}`).toMatch(names);
       expect(await workloadCount(acme)).toBe(before);
     });
+  });
+
+  it('a query used often enough to be compiled still names the bad variable (ADR 14)', async () => {
+    // A bad request after k good uses of the same query text, for every k around compilation (the
+    // comment makes each k's text a query of its own).
+    for (let k = 0; k <= JIT_MIN_USES + 1; k++) {
+      const query = `query($spec: WorkloadSpecInput!) { quote(spec: $spec) { options { vendor } } } # ${k}`;
+      for (let i = 0; i < k; i++) {
+        const good = await gql(ctx.gw.gateway.url, acmeToken, query, { spec: aSpec() });
+        expect(good.errors).toBeUndefined();
+      }
+      // Compilation runs on a later turn of the gateway's event loop.
+      await new Promise((r) => setTimeout(r, 20));
+      const bad = await gql(ctx.gw.gateway.url, acmeToken, query, {
+        spec: aSpec({ accelerators: { count: 3_000_000_000 } }),
+      });
+      expect(bad.errors?.[0]?.extensions).toEqual({
+        code: 'BAD_USER_INPUT',
+        field: 'spec.accelerators.count',
+      });
+    }
   });
 
   describe('tokens from an OIDC identity provider', () => {

@@ -64,6 +64,9 @@ class ConfigModule {
   }
 }
 
+/** Uses of one query text after which it is compiled (ADR 14). */
+export const JIT_MIN_USES = 3;
+
 function graphqlOptions(config: GatewayConfig, deps: GatewayDeps): MercuriusDriverConfig {
   const sandbox = config.mode === 'sandbox';
   return {
@@ -73,6 +76,9 @@ function graphqlOptions(config: GatewayConfig, deps: GatewayDeps): MercuriusDriv
     path: '/graphql',
     graphiql: sandbox,
     allowBatchedQueries: true,
+    // A query seen JIT_MIN_USES times is compiled (graphql-jit) while the event loop has room; until
+    // then, and for variables always, graphql-js validates and executes it (ADR 14).
+    jit: { minCount: JIT_MIN_USES, eluThreshold: 0.9 },
     // Credentials travel only in the Authorization header (or the WebSocket's connection_init), never
     // in cookies, so a cross-site request carries none: CSRF prevention would only break WebSockets.
     csrfPrevention: false,
