@@ -64,7 +64,11 @@ export function apiserverArgs(p: SandboxPorts, f: ComponentFiles): string[] {
   ];
 }
 
-export function controllerManagerArgs(p: SandboxPorts, f: ComponentFiles): string[] {
+export function controllerManagerArgs(
+  p: SandboxPorts,
+  f: ComponentFiles,
+  nodeLeaseSeconds: number,
+): string[] {
   return [
     `--kubeconfig=${f.kubeconfig}`,
     `--authentication-kubeconfig=${f.kubeconfig}`,
@@ -74,9 +78,9 @@ export function controllerManagerArgs(p: SandboxPorts, f: ComponentFiles): strin
     '--leader-elect=false',
     `--service-account-private-key-file=${f.pki.saKey}`,
     `--root-ca-file=${f.pki.caCert}`,
-    // KWOK renews node Leases every 40 s; these match kwokctl's own settings for fake nodes.
+    // A node is Unknown after one Lease duration without renewal (kwokctl's setting for fake nodes).
     '--node-monitor-period=5s',
-    '--node-monitor-grace-period=40s',
+    `--node-monitor-grace-period=${nodeLeaseSeconds}s`,
     '--kube-api-qps=500',
     '--kube-api-burst=1000',
     '--concurrent-job-syncs=20',
@@ -110,14 +114,15 @@ export function schedulerArgs(p: SandboxPorts, f: ComponentFiles): string[] {
   ];
 }
 
-export function kwokArgs(p: SandboxPorts, f: ComponentFiles): string[] {
+/** KWOK renews each fake node's Lease every quarter of `nodeLeaseSeconds`. */
+export function kwokArgs(p: SandboxPorts, f: ComponentFiles, nodeLeaseSeconds: number): string[] {
   return [
     `--kubeconfig=${f.kubeconfig}`,
     `--config=${f.kwokConfig}`,
     '--manage-all-nodes=false',
     '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
     `--cidr=${POD_CIDR}`,
-    '--node-lease-duration-seconds=40',
+    `--node-lease-duration-seconds=${nodeLeaseSeconds}`,
     `--server-address=127.0.0.1:${p.kwok}`,
   ];
 }

@@ -40,10 +40,28 @@ describe('parseFleet', () => {
       /spec\.runtimeClasses must be a list of DNS-1123 names/,
     ],
     ['broken YAML', 'kind: [', /not valid YAML/],
+    [
+      'node lease too short',
+      'kind: Fleet\nspec:\n  nodeLeaseSeconds: 5\n  pools:\n' + pool(),
+      /spec\.nodeLeaseSeconds: must be a whole number of seconds from 10 to 3600/,
+    ],
+    [
+      'node lease not a number',
+      'kind: Fleet\nspec:\n  nodeLeaseSeconds: 10m\n  pools:\n' + pool(),
+      /spec\.nodeLeaseSeconds: must be a whole number of seconds/,
+    ],
   ];
   it.each(invalid)('rejects %s with a message naming the field', (_name, text, message) => {
     expect(() => parseFleet(text)).toThrow(FleetError);
     expect(() => parseFleet(text)).toThrow(message);
+  });
+
+  it('takes the node Lease duration of a large fleet, and leaves it unset by default', () => {
+    expect(
+      parseFleet('kind: Fleet\nspec:\n  nodeLeaseSeconds: 600\n  pools:\n' + pool()).nodeLeaseSeconds,
+    ).toBe(600);
+    expect(parseFleet(minimal(pool())).nodeLeaseSeconds).toBeUndefined();
+    expect(loadFleet(join(deployDir, 'fleets', 'gigafactory.yaml')).nodeLeaseSeconds).toBeGreaterThan(40);
   });
 
   it('accepts numbers and booleans in labels as strings', () => {
@@ -96,6 +114,16 @@ describe('parseFleet with spec.sites (federation)', () => {
       'runtimeClasses beside sites',
       'kind: Fleet\nspec:\n  runtimeClasses: [nvidia]\n  sites:\n' + site('a'),
       /spec\.runtimeClasses: with spec\.sites, give runtimeClasses per site/,
+    ],
+    [
+      'nodeLeaseSeconds beside sites',
+      'kind: Fleet\nspec:\n  nodeLeaseSeconds: 600\n  sites:\n' + site('a'),
+      /spec\.nodeLeaseSeconds: with spec\.sites, give nodeLeaseSeconds per site/,
+    ],
+    [
+      'bad site lease',
+      sites(site('a', '      nodeLeaseSeconds: 0\n')),
+      /spec\.sites\[0\]\.nodeLeaseSeconds: must be/,
     ],
     ['bad site name', sites(site('DK_1')), /spec\.sites\[0\]\.name: must be a DNS-1123 label/],
     ['duplicate sites', sites(site('a') + site('a')), /spec\.sites\[1\]\.name: "a" is used twice/],

@@ -21,7 +21,15 @@ export interface ClusterFleet {
   pools: FleetPool[];
   /** RuntimeClasses the vendors' operators would create (the GPU Operator's `nvidia`, Gaudi's `habana`). */
   runtimeClasses: string[];
+  /**
+   * How long a fake node's Lease lasts (KWOK renews it every quarter of that; kube-controller-manager
+   * marks the node Unknown after as long without renewal). Default 40 s, as kubelets; a large fleet
+   * on a small machine needs longer (`spec.nodeLeaseSeconds`).
+   */
+  nodeLeaseSeconds?: number;
 }
+
+export const DEFAULT_NODE_LEASE_SECONDS = 40;
 
 /**
  * One site of a federation fleet: a cluster of its own, and the facts its `Site` object publishes.
@@ -158,7 +166,16 @@ const SITE_FACTS = [
   'pricePerKWhEUR',
   'heatReuseFraction',
 ] as const;
-const SITE_KEYS = new Set<string>(['name', 'runtimeClasses', 'pools', ...SITE_FACTS]);
+const SITE_KEYS = new Set<string>(['name', 'runtimeClasses', 'pools', 'nodeLeaseSeconds', ...SITE_FACTS]);
+
+function parseNodeLease(value: unknown, at: string, source: string): { nodeLeaseSeconds?: number } {
+  if (value === undefined) return {};
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 10 || value > 3600)
+    throw new FleetError(
+      `${source}: ${at}: must be a whole number of seconds from 10 to 3600 (default ${DEFAULT_NODE_LEASE_SECONDS}), e.g. 600 for a fleet of 15,000 nodes`,
+    );
+  return { nodeLeaseSeconds: value };
+}
 
 function parseSite(raw: unknown, j: number, source: string): FleetSite {
   const at = `spec.sites[${j}]`;
@@ -192,6 +209,7 @@ function parseSite(raw: unknown, j: number, source: string): FleetSite {
     spec: spec as FleetSite['spec'],
     runtimeClasses: parseRuntimeClasses(site.runtimeClasses, `${at}.runtimeClasses`, source),
     pools: parsePools(site.pools, `${at}.pools`, source, name),
+    ...parseNodeLease(site.nodeLeaseSeconds, `${at}.nodeLeaseSeconds`, source),
   };
 }
 
@@ -224,7 +242,12 @@ export function parseFleet(text: string, source = 'fleet'): Fleet {
     throw new FleetError(`${source}: not valid YAML: ${(e as Error).message}`);
   }
   if (doc?.kind !== 'Fleet') throw new FleetError(`${source}: kind must be Fleet`);
-  const spec = (doc.spec ?? {}) as { pools?: unknown; runtimeClasses?: unknown; sites?: unknown };
+  const spec = (doc.spec ?? {}) as {
+    pools?: unknown;
+    runtimeClasses?: unknown;
+    sites?: unknown;
+    nodeLeaseSeconds?: unknown;
+  };
   const metadata = doc.metadata as { name?: unknown } | undefined;
   const name = typeof metadata?.name === 'string' ? metadata.name : source;
   if (spec.sites !== undefined) {
@@ -236,6 +259,10 @@ export function parseFleet(text: string, source = 'fleet'): Fleet {
       throw new FleetError(
         `${source}: spec.runtimeClasses: with spec.sites, give runtimeClasses per site (spec.sites[].runtimeClasses)`,
       );
+    if (spec.nodeLeaseSeconds !== undefined)
+      throw new FleetError(
+        `${source}: spec.nodeLeaseSeconds: with spec.sites, give nodeLeaseSeconds per site (spec.sites[].nodeLeaseSeconds)`,
+      );
     return { name, pools: [], runtimeClasses: [], sites: parseSites(spec.sites, source) };
   }
   if (!Array.isArray(spec.pools) || spec.pools.length === 0)
@@ -244,6 +271,7 @@ export function parseFleet(text: string, source = 'fleet'): Fleet {
     name,
     pools: parsePools(spec.pools, 'spec.pools', source),
     runtimeClasses: parseRuntimeClasses(spec.runtimeClasses, 'spec.runtimeClasses', source),
+    ...parseNodeLease(spec.nodeLeaseSeconds, 'spec.nodeLeaseSeconds', source),
   };
 }
 
