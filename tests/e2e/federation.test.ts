@@ -430,7 +430,8 @@ describe('e2e: federation across three clusters', () => {
     const reachable = async (name: string) => {
       const got = await mgmt.get<Site>(Sites, name);
       const c = got.status?.conditions?.find((x) => x.type === 'Reachable');
-      return got.status?.reachable === false && c ? c : undefined;
+      // A new Site says Connecting (Unknown) until its Secret is read; wait for the verdict.
+      return got.status?.reachable === false && c?.status === 'False' ? c : undefined;
     };
     const xx = await waitFor('xx-1 unreachable', () => reachable('xx-1'));
     const yy = await waitFor('yy-1 unusable', () => reachable('yy-1'));

@@ -255,12 +255,15 @@ export class SiteConnections {
           sinceMs: remote.unreachableSinceMs,
           error: remote.lastError,
         });
-      else
-        out.set(name, {
-          state: 'unconnected',
-          sinceMs: this.unconnected.get(name)?.sinceMs,
-          error: this.unconnected.get(name)?.reason ?? 'not connected yet',
-        });
+      else {
+        const failed = this.unconnected.get(name);
+        out.set(
+          name,
+          failed
+            ? { state: 'unconnected', sinceMs: failed.sinceMs, error: failed.reason }
+            : { state: 'connecting' },
+        );
+      }
     }
     return out;
   }

@@ -36,6 +36,10 @@ describe('siteStatus', () => {
         [reachable, 3, 'Reachable', reason],
       );
     }
+    const connecting = siteStatus(site, { state: 'connecting' }, NOW);
+    // Not yet tried: no `reachable` (readers say "unknown"), an Unknown condition, not an error.
+    expect(connecting.reachable).toBeUndefined();
+    expect(connecting.conditions?.[0]).toMatchObject({ status: 'Unknown', reason: 'Connecting' });
     const down = siteStatus(
       site,
       { state: 'unreachable', server: 'https://fi', sinceMs: Date.parse(NOW), error: 'ECONNREFUSED' },

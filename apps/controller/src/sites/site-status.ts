@@ -5,14 +5,16 @@ import { setCondition } from '@kentaur/k8s-runtime';
 export type SiteHealth =
   | { state: 'management' }
   | { state: 'reachable' | 'unreachable'; server: string; sinceMs: number | undefined; error: string }
-  | { state: 'unconnected'; sinceMs: number | undefined; error: string };
+  | { state: 'unconnected'; sinceMs: number | undefined; error: string }
+  /** A remote Site whose Secret has not been read yet: neither reachable nor unreachable. */
+  | { state: 'connecting' };
 
 /**
  * A Site's status: `reachable`, and a `Reachable` condition that says why. The message names the
  * API server and the error, never the kubeconfig's content. Pure.
  */
 export function siteStatus(site: Site, h: SiteHealth, now: string): NonNullable<Site['status']> {
-  const since = h.state !== 'management' && h.sinceMs !== undefined ? new Date(h.sinceMs).toISOString() : '';
+  const since = 'sinceMs' in h && h.sinceMs !== undefined ? new Date(h.sinceMs).toISOString() : '';
   const condition = (() => {
     switch (h.state) {
       case 'management':
@@ -31,10 +33,17 @@ export function siteStatus(site: Site, h: SiteHealth, now: string): NonNullable<
         };
       case 'unconnected':
         return { status: 'False' as const, reason: 'KubeconfigUnusable', message: h.error };
+      case 'connecting':
+        return {
+          status: 'Unknown' as const,
+          reason: 'Connecting',
+          message: 'reading its kubeconfig Secret and connecting',
+        };
     }
   })();
   return {
-    reachable: condition.status === 'True',
+    // Left out while connecting: readers (gateway, metrics) then say "unknown", not "unreachable".
+    ...(condition.status === 'Unknown' ? {} : { reachable: condition.status === 'True' }),
     observedGeneration: site.metadata.generation,
     conditions: setCondition(
       site.status?.conditions,
