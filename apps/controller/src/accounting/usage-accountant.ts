@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import type { Tenant, Workload } from '@kentaur/api';
+import type { Workload } from '@kentaur/api';
 import type { AccountResult, Ledger } from '@kentaur/ledger';
 import { WORKLOAD_LABEL } from '@kentaur/api';
 import { Pods, Tenants, withTimeout } from '@kentaur/k8s-runtime';
@@ -90,8 +90,7 @@ export class UsageAccountant implements OnApplicationShutdown {
 
   private context(nowMs: number, wattsPerDevice: Map<string, number> | undefined): AccountingContext {
     const { informers } = this.kube;
-    const tenantOf = new Map<string, Tenant>();
-    for (const t of informers.tenants.list()) for (const ns of t.spec.namespaces) tenantOf.set(ns, t);
+    const tenantOf = informers.tenantsByNamespace();
     const pools = informers.pools.list();
     const view = this.meter.view();
     return {

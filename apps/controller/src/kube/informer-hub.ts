@@ -133,6 +133,20 @@ export class InformerHub extends ClusterCaches {
       ...([this.pools, this.workloads, this.tenants, this.sites] as unknown as Informer<never>[]),
     );
   }
+  /** Each tenant namespace's Tenant (a namespace belongs to one Tenant at most). */
+  tenantsByNamespace(): Map<string, Tenant> {
+    const byNamespace = new Map<string, Tenant>();
+    for (const t of this.tenants.list()) for (const ns of t.spec.namespaces) byNamespace.set(ns, t);
+    return byNamespace;
+  }
+
+  /** Every site named by a Site object or by a pool: the sites work may be placed in or moved to. */
+  knownSites(): Set<string> {
+    return new Set([
+      ...this.sites.list().map((s) => s.metadata.name!),
+      ...this.pools.list().map((p) => p.spec.site),
+    ]);
+  }
 }
 
 /**

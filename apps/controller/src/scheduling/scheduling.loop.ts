@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import type { AcceleratorPool, Tenant, Workload, WorkloadStatus } from '@kentaur/api';
+import type { AcceleratorPool, Workload, WorkloadStatus } from '@kentaur/api';
 import { scheduleCycle, schedulerConfig, type ClusterSnapshot, type CycleResult } from '@kentaur/core';
 import {
   AcceleratorPools,
@@ -271,13 +271,8 @@ export class SchedulingLoop implements OnApplicationShutdown {
   }
 
   private failovers(workloads: readonly Workload[]) {
-    const tenants = new Map<string, Tenant>();
-    for (const t of this.kube.informers.tenants.list())
-      for (const ns of t.spec.namespaces) tenants.set(ns, t);
-    const known = new Set([
-      ...this.kube.informers.sites.list().map((s) => s.metadata.name!),
-      ...this.kube.informers.pools.list().map((p) => p.spec.site),
-    ]);
+    const tenants = this.kube.informers.tenantsByNamespace();
+    const known = this.kube.informers.knownSites();
     return failoverDecisions({
       workloads,
       tenantOf: (ns) => tenants.get(ns),

@@ -173,11 +173,7 @@ export class WorkloadReconciler implements OnApplicationShutdown {
   private fenced(w: Workload, site: string): boolean {
     const { informers } = this.kube;
     const tenant = informers.tenants.list().find((t) => t.spec.namespaces.includes(w.metadata.namespace!));
-    const sites = new Set([
-      ...informers.sites.list().map((s) => s.metadata.name!),
-      ...informers.pools.list().map((p) => p.spec.site),
-    ]);
-    return mayMove(w, tenant, [...sites], site);
+    return mayMove(w, tenant, [...informers.knownSites()], site);
   }
 
   private async ensureObjects(
