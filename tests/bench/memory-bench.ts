@@ -19,8 +19,8 @@ import { load } from './gateway-bench';
  * and a long queue in its informer caches, and the gateway's under load. The workloads stay queued
  * (their tenants' limit is 0 CU), so the caches hold every Workload with its status while each
  * scheduling cycle goes over all of them: the controller's largest steady state short of running
- * pods. The full run uses the bench fleet (1,150 nodes); the gigafactory fleet (15,050 nodes) needs
- * a machine on which KWOK can keep that many nodes Ready.
+ * pods. The full run uses the bench fleet (1,150 nodes); KENTAUR_TEST_FLEET picks the gigafactory
+ * fleet (15,050 nodes, about 11 minutes on two cores; docs/benchmarks.md).
  */
 
 export interface MemoryBenchSizes {

@@ -48,10 +48,13 @@ function appendSummary(name) {
   const m = figures.machine ?? {};
   const when = (figures.date ?? new Date().toISOString()).slice(0, 16).replace('T', ' ');
   // Smaller e2e runs name the sizes they were given (tests/bench/e2e-bench.ts, e2eFullSizes).
+  // A fleet other than the benchmark's own (KENTAUR_TEST_FLEET, tests/bench/run.js) is named too.
+  const fleet = process.env.KENTAUR_TEST_FLEET ? `KENTAUR_TEST_FLEET=${process.env.KENTAUR_TEST_FLEET} ` : '';
   const env =
-    name === 'e2e' && figures.sizes && figures.sizes.workloads !== 10000
+    fleet +
+    (name === 'e2e' && figures.sizes && figures.sizes.workloads !== 10000
       ? `BENCH_E2E_WORKLOADS=${figures.sizes.workloads} BENCH_E2E_TENANTS=${figures.sizes.tenants} `
-      : '';
+      : '');
   text += `| ${when} | \`${env}npm run bench -- ${name}\` | ${m.cpus} × ${m.cpuModel}, Node ${m.node} | ${headline} |\n`;
   appendFileSync(DOC, text);
   process.stdout.write(`bench ${name}: summary appended to docs/benchmarks.md\n`);
