@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { chown, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
+import { freePort } from '@kentaur/sandbox';
 
 /**
  * A throwaway PostgreSQL server for tests: initdb into a temporary directory, started on a free
@@ -43,17 +43,6 @@ export async function postgresBinDir(): Promise<string | undefined> {
     .filter((v) => existsSync(join(DEBIAN_ROOT, v, 'bin', 'initdb')))
     .sort((a, b) => Number(b) - Number(a))
     .map((v) => join(DEBIAN_ROOT, v, 'bin'))[0];
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** As root: runs the command as an unprivileged user; otherwise as is. */

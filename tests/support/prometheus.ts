@@ -1,8 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort } from '@kentaur/sandbox';
+
+/** Free loopback ports, outside the ephemeral range (see the sandbox's freePort). */
+export { freePort };
 
 /**
  * Prometheus, promtool and the dashboards' PromQL for the tests. Prometheus and promtool come from
@@ -25,19 +28,6 @@ export function promtool(args: string[]): { status: number | null; output: strin
     throw new Error(`promtool not found (${PROMTOOL_BIN}): ${INSTALL_HINT}`);
   if (r.error) throw r.error;
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
-}
-
-/** A free TCP port of 127.0.0.1 (free when asked; the caller binds it right away). */
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 export interface ScrapeTarget {

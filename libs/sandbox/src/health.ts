@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 
@@ -35,14 +36,33 @@ export function probe(
 export async function waitHealthy(
   component: string,
   url: string,
-  opts: { ca?: Buffer; cert?: Buffer; key?: Buffer; timeoutMs: number; isRunning: () => boolean },
+  opts: {
+    ca?: Buffer;
+    cert?: Buffer;
+    key?: Buffer;
+    timeoutMs: number;
+    isRunning: () => boolean;
+    /** Its log: the last lines go into the error, which then says why it exited or hangs. */
+    logFile?: string;
+  },
 ): Promise<void> {
   const deadline = Date.now() + opts.timeoutMs;
+  const fail = (why: string) =>
+    new Error(opts.logFile ? `${why}\n--- last lines of ${opts.logFile} ---\n${logTail(opts.logFile)}` : why);
   for (;;) {
     if ((await probe(url, opts)) === 200) return;
-    if (!opts.isRunning()) throw new Error(`${component} exited during start-up`);
+    if (!opts.isRunning()) throw fail(`${component} exited during start-up`);
     if (Date.now() > deadline)
-      throw new Error(`${component} did not become healthy at ${url} within ${opts.timeoutMs / 1000} s`);
+      throw fail(`${component} did not become healthy at ${url} within ${opts.timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** The last lines of a log file, or "(no log)". */
+export function logTail(file: string, lines = 25): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
   }
 }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { randomInt } from 'node:crypto';
 
 /** A process the sandbox started: enough to find it again and to be sure it is still ours. */
 export interface ManagedProcess {
@@ -53,14 +54,44 @@ export function writeState(file: string, state: SandboxState): void {
   renameSync(`${file}.tmp`, file);
 }
 
-/** A TCP port free on 127.0.0.1 right now (the OS picks it; a race with other programs is unlikely). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A TCP port free on 127.0.0.1 right now, chosen below the kernel's ephemeral range
+ * (`net.ipv4.ip_local_port_range`, 32768–60999 by default). A component restarted by
+ * restartComponent, or a database restarted by a fault test, binds its port again after a moment
+ * without it; a port inside the ephemeral range may meanwhile have become the source port of any
+ * outgoing connection on the machine, and the restarted process would exit with "address already
+ * in use". Falls back to a port the OS picks when the range leaves no room below it.
+ */
+export async function freePort(): Promise<number> {
+  const below = ephemeralRangeStart() - 1;
+  const from = 10_000;
+  if (below - from >= 1_000)
+    for (let i = 0; i < 64; i++) {
+      const port = await bindAndRelease(from + randomInt(below - from + 1));
+      if (port !== undefined) return port;
+    }
+  const port = await bindAndRelease(0);
+  if (port === undefined) throw new Error('no free TCP port on 127.0.0.1');
+  return port;
+}
+
+function ephemeralRangeStart(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 0 ? low : 32_768;
+  } catch {
+    return 32_768; // not Linux: the IANA dynamic range starts at 49152, so this stays below it too
+  }
+}
+
+/** Binds the port on 127.0.0.1 and releases it: the port bound, or undefined when it is taken. */
+function bindAndRelease(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
     const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
+    srv.once('error', () => resolve(undefined));
+    srv.listen(port, '127.0.0.1', () => {
       const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : undefined));
     });
   });
 }

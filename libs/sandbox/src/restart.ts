@@ -59,6 +59,7 @@ export async function restartComponent(
     ca: old.caFile ? readFileSync(old.caFile) : undefined,
     timeoutMs: opts.timeoutMs ?? 120_000,
     isRunning: () => isOurs(next),
+    logFile: old.logFile,
   });
   return { component, outageMs: Date.now() - started };
 }

@@ -171,17 +171,12 @@ async function startComponent(s: Starter, plan: StartPlan, c: ComponentSpec): Pr
   // Clusters start side by side in one process: push and write are synchronous, so no record is lost.
   s.state.processes.push(proc);
   writeState(s.stateFile, s.state);
-  try {
-    await waitHealthy(component, c.healthUrl, {
-      ca: c.caFile ? readFileSync(c.caFile) : undefined,
-      timeoutMs: s.timeoutMs,
-      isRunning: () => isOurs(proc),
-    });
-  } catch (e) {
-    throw new Error(`${(e as Error).message}\n--- last lines of ${logFile} ---\n${tail(logFile)}`, {
-      cause: e,
-    });
-  }
+  await waitHealthy(component, c.healthUrl, {
+    ca: c.caFile ? readFileSync(c.caFile) : undefined,
+    timeoutMs: s.timeoutMs,
+    isRunning: () => isOurs(proc),
+    logFile,
+  });
 }
 
 /** etcd → kube-apiserver → kube-controller-manager, kube-scheduler, kwok; each healthy before the next. */
@@ -433,14 +428,6 @@ export async function forEachConcurrent<T>(
     for (let next = it.next(); !next.done; next = it.next()) await fn(next.value);
   };
   await Promise.all(Array.from({ length: limit }, worker));
-}
-
-function tail(file: string, lines = 25): string {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
 }
 
 /** Stops every process the sandbox started (by recorded pid, verified) and deletes its cluster data. */
