@@ -1,23 +1,22 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import fastify from 'fastify';
-import mercurius from 'mercurius';
 import { AcceleratorPools, type KubeClient, Tenants, waitFor } from '@kentaur/k8s-runtime';
 import type { AcceleratorPool } from '@kentaur/api';
 import { createTestNamespace, deleteTestNamespace, testClient } from '../support/cluster';
 import { startTestController } from '../support/controller';
 import { installCrds } from '../support/crds';
 import { JIT_MIN_USES } from '@kentaur/gateway';
-import { aSpec, gql, startTestGateway, SUBMIT, type TestGateway } from '../support/gateway';
+import { aSpec, gql, SUBMIT } from '../support/gateway';
 import { createTenant } from '../support/tenants';
 import { machine } from './figures';
+import { startBareProcess, startGatewayProcess, type ServerProcess } from './server-process';
 
 /**
  * Gateway throughput: autocannon (in its own process, so the load generator does not share the
  * gateway's event loop) against four operations with a real tenant token, and in the same run a
  * bare Fastify + Mercurius server answering a trivial query: the ceiling of this machine and stack.
+ * The gateway and the bare server each run in a process of their own (serve.js), as deployed.
  */
 
 export interface GatewayBenchSizes {
@@ -79,51 +78,18 @@ export function load(
 }
 
 /**
- * BENCH_GATEWAY_PROFILE=<dir>: a V8 CPU profile of this process (the gateway's) during each
- * operation's load, written to <dir>/<slug>.cpuprofile (summarise it with profile-summary.js).
- * Profiling slows the gateway: figures of such a run are not comparable with others.
+ * BENCH_GATEWAY_PROFILE=<dir>: a V8 CPU profile of the gateway's process during each operation's
+ * load, written to <dir>/<slug>.cpuprofile (summarise it with profile-summary.js). Profiling slows
+ * the gateway: figures of such a run are not comparable with others.
  */
-async function profiled<T>(slug: string, run: () => Promise<T>): Promise<T> {
+async function profiled<T>(server: ServerProcess, slug: string, run: () => Promise<T>): Promise<T> {
   const dir = process.env.BENCH_GATEWAY_PROFILE;
   if (!dir) return run();
-  const session = new Session();
-  session.connect();
-  try {
-    await session.post('Profiler.enable');
-    await session.post('Profiler.start');
-    const result = await run();
-    const { profile } = await session.post('Profiler.stop');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `${slug}.cpuprofile`), JSON.stringify(profile));
-    return result;
-  } finally {
-    session.disconnect();
-  }
-}
-
-/**
- * The ceilings: Fastify + Mercurius answering `{ hello }`, nothing else; and the same server
- * answering `workloads(first: 50)` with a page held in memory, byte for byte the gateway's answer
- * (`page`): what this stack costs for that response, without authentication, tenant scoping, Nest
- * or the cache behind it.
- */
-async function bareServer(page: unknown): Promise<{ origin: string; close(): Promise<void> }> {
-  const app = fastify();
-  await app.register(mercurius, {
-    schema: `
-      type Workload { id: ID! name: String! phase: String! }
-      type WorkloadEdge { node: Workload! }
-      type PageInfo { hasNextPage: Boolean! }
-      type WorkloadConnection { edges: [WorkloadEdge!]! pageInfo: PageInfo! }
-      type Query { hello: String, workloads(first: Int): WorkloadConnection! }`,
-    resolvers: { Query: { hello: () => 'world', workloads: () => page } },
-    // As the gateway does: a query used often is compiled.
-    jit: { minCount: JIT_MIN_USES, eluThreshold: 0.9 },
-  });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return { origin: `http://127.0.0.1:${port}`, close: () => app.close() };
+  mkdirSync(dir, { recursive: true });
+  await server.profileStart();
+  const result = await run();
+  await server.profileStop(join(dir, `${slug}.cpuprofile`));
+  return result;
 }
 
 const QUOTE = `query($spec: WorkloadSpecInput!) { quote(spec: $spec) { options { vendor pool eurPerHour } } }`;
@@ -132,7 +98,7 @@ const GET = `query($id: ID!) { workload(id: $id) { id name phase } }`;
 
 interface Fixture {
   client: KubeClient;
-  gw: TestGateway;
+  gw: Awaited<ReturnType<typeof startGatewayProcess>>;
   token: string;
   tenant: string;
   someId: string;
@@ -156,18 +122,20 @@ async function fixture(sizes: GatewayBenchSizes): Promise<Fixture> {
   // The controller's work would share the cores with the measurement: only its pools stay.
   await controller.stop();
   const tenant = await createTenant(client, { name: 'bench', quota: { guaranteedCU: 100, limitCU: 100 } });
-  const gw = await startTestGateway({
+  const gw = await startGatewayProcess({
     namespace: system,
     // The bench measures throughput, not the per-tenant limiter (which would answer 429).
     rateLimit: { burst: 1_000_000, perSecond: 1_000_000 },
   });
   const token = await gw.token({ tenant });
-  await waitFor('tenant cached', () => Promise.resolve(gw.gateway.state.tenant(tenant) ? true : undefined));
-  let someId = '';
-  for (let i = 0; i < sizes.seeded; i++) {
-    const r = await gql<{ submitWorkload: { workload: { id: string } } }>(gw.gateway.url, token, SUBMIT, {
+  const submit = () =>
+    gql<{ submitWorkload: { workload: { id: string } } }>(gw.url, token, SUBMIT, {
       input: { spec: aSpec({ accelerators: { count: 8 } }) },
     });
+  // The first submission succeeds once the gateway's cache holds the tenant.
+  let someId = await waitFor('tenant cached', async () => (await submit()).data?.submitWorkload.workload.id);
+  for (let i = 1; i < sizes.seeded; i++) {
+    const r = await submit();
     if (r.errors) throw new Error(`seeding: ${JSON.stringify(r.errors)}`);
     someId = r.data!.submitWorkload.workload.id;
   }
@@ -197,9 +165,9 @@ async function preflight(
 
 export async function runGatewayBench(sizes: GatewayBenchSizes) {
   const f = await fixture(sizes);
-  const page = await gql<{ workloads: unknown }>(f.gw.gateway.url, f.token, LIST);
-  const bare = await bareServer(page.data?.workloads);
-  const url = `${f.gw.gateway.url}/graphql`;
+  const page = await gql<{ workloads: unknown }>(f.gw.url, f.token, LIST);
+  const bare = await startBareProcess(page.data?.workloads);
+  const url = `${f.gw.url}/graphql`;
   const spec = aSpec({ accelerators: { count: 8 } });
   const all = {
     'workloads(first: 50)': { slug: 'list', query: LIST },
@@ -211,21 +179,21 @@ export async function runGatewayBench(sizes: GatewayBenchSizes) {
   const only = process.env.BENCH_GATEWAY_OPS?.split(',');
   const ops = Object.fromEntries(Object.entries(all).filter(([, op]) => !only || only.includes(op.slug)));
   try {
-    await preflight(f.gw.gateway.url, f.token, ops);
-    await preflight(bare.origin, undefined, { hello: { query: '{ hello }' }, list: { query: LIST } });
+    await preflight(f.gw.url, f.token, ops);
+    await preflight(bare.url, undefined, { hello: { query: '{ hello }' }, list: { query: LIST } });
     const o = { connections: sizes.connections, seconds: sizes.seconds };
-    const ceiling = await load(`${bare.origin}/graphql`, { query: '{ hello }' }, o);
+    const ceiling = await load(`${bare.url}/graphql`, { query: '{ hello }' }, o);
     const listCeiling =
-      only && !only.includes('list') ? undefined : await load(`${bare.origin}/graphql`, { query: LIST }, o);
+      only && !only.includes('list') ? undefined : await load(`${bare.url}/graphql`, { query: LIST }, o);
     const results: Record<string, LoadResult & { shareOfCeiling: number }> = {};
     for (const [name, { slug, ...op }] of Object.entries(ops)) {
-      const r = await profiled(slug, () => load(url, op, { ...o, token: f.token }));
+      const r = await profiled(f.gw, slug, () => load(url, op, { ...o, token: f.token }));
       results[name] = {
         ...r,
         shareOfCeiling: Number((r.requestsPerSecond / ceiling.requestsPerSecond).toFixed(3)),
       };
     }
-    const rss = process.memoryUsage().rss;
+    const { rss } = await f.gw.memory();
     return {
       benchmark: 'gateway throughput',
       date: new Date().toISOString(),
@@ -240,6 +208,7 @@ export async function runGatewayBench(sizes: GatewayBenchSizes) {
             )
           : undefined,
       results,
+      // The gateway's own process, after the load.
       gatewayProcessRssMiB: Math.round(rss / 1024 / 1024),
       targets: {
         listAndGetShareOfCeiling: {
@@ -255,7 +224,7 @@ export async function runGatewayBench(sizes: GatewayBenchSizes) {
       },
     };
   } finally {
-    await bare.close();
+    await bare.stop();
     await f.gw.stop();
     for (const ns of f.namespaces) await deleteTestNamespace(f.client, ns);
     await f.client.delete(Tenants, f.tenant).catch(() => undefined);

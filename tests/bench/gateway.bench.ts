@@ -1,5 +1,3 @@
-// First: libraries loaded after it see NODE_ENV=production, as in the gateway's image.
-import './production-mode';
 import { writeFigures } from './figures';
 import { GATEWAY_FULL, GATEWAY_SMOKE, runGatewayBench } from './gateway-bench';
 

@@ -7,12 +7,13 @@ import { makeWorkload } from '@kentaur/testing';
 import { createTestNamespace, deleteTestNamespacesAndWait, testClient } from '../support/cluster';
 import { killAllControllerProcesses } from '../support/controller-process';
 import { installCrds } from '../support/crds';
-import { aSpec, gql, startTestGateway, SUBMIT } from '../support/gateway';
+import { aSpec, gql, SUBMIT } from '../support/gateway';
 import { createTenant } from '../support/tenants';
 import { metricSum, samplePeaks, sampleController, startBenchController } from './bench-controller';
 import { pooled, round } from './e2e-bench';
 import { machine } from './figures';
 import { load } from './gateway-bench';
+import { startGatewayProcess } from './server-process';
 
 /**
  * Memory (`npm run bench -- memory`, issue #8): the controller's heap and RSS with a whole fleet
@@ -123,35 +124,35 @@ export async function runMemoryBench(sizes: MemoryBenchSizes, log: (line: string
     const pools = (await client.list<AcceleratorPool>(AcceleratorPools)).items;
     killAllControllerProcesses();
 
-    // The gateway (in this process: its figures include the test runner's own memory) under load.
-    const before = process.memoryUsage();
-    const gw = await startTestGateway({
+    // The gateway, in its own process as deployed, idle and under load.
+    const gw = await startGatewayProcess({
       namespace: system,
       rateLimit: { burst: 1_000_000, perSecond: 1_000_000 },
     });
     let gateway;
     try {
       const token = await gw.token({ tenant: tenants[0]! });
-      await waitFor('tenant cached', () =>
-        Promise.resolve(gw.gateway.state.tenant(tenants[0]!) ? true : undefined),
+      // Its first answer without errors: the tenant is in its cache.
+      await waitFor('gateway answers', async () =>
+        (await gql(gw.url, token, SUBMIT, { input: { spec: aSpec() } })).errors ? undefined : true,
       );
-      const probe = await gql(gw.gateway.url, token, SUBMIT, { input: { spec: aSpec() } });
-      if (probe.errors) throw new Error(`gateway does not answer: ${JSON.stringify(probe.errors)}`);
-      const idle = process.memoryUsage();
+      const idle = await gw.memory();
       let rssUnderLoad = 0;
-      const timer = setInterval(
-        () => (rssUnderLoad = Math.max(rssUnderLoad, process.memoryUsage().rss)),
-        250,
-      );
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          rssUnderLoad = Math.max(rssUnderLoad, (await gw.memory()).rss);
+          await sleep(250);
+        }
+      })();
       const r = await load(
-        `${gw.gateway.url}/graphql`,
+        `${gw.url}/graphql`,
         { query: '{ workloads(first: 50) { edges { node { id name phase } } } }' },
         { ...sizes.gatewayLoad, token },
       );
-      clearInterval(timer);
+      sampling = false;
+      await sampler;
       gateway = {
-        note: 'the gateway runs in the benchmark process: RSS includes the test runner',
-        processRssMiBBefore: Math.round(before.rss / MiB),
         processRssMiBIdle: Math.round(idle.rss / MiB),
         processRssMiBPeakUnderLoad: Math.round(rssUnderLoad / MiB),
         heapUsedMiBIdle: Math.round(idle.heapUsed / MiB),

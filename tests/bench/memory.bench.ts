@@ -23,7 +23,7 @@ describe('memory', () => {
           `  controller  RSS ${c.rssMiB} MiB settled, ${c.rssMiBPeak} MiB peak; heap ${c.heapUsedMiB} MiB settled, ${c.heapUsedMiBPeak} MiB peak ` +
           `(target < 1536 MiB: ${f.targets.controllerUnder1_5GiB.met ? 'met' : 'missed'}); two cycles after ${c.secondsUntilTwoCycles} s, ${c.queueStatusesWrittenBySettle} queue statuses written\n` +
           `  gateway     process RSS ${f.gateway.processRssMiBIdle} MiB idle, ${f.gateway.processRssMiBPeakUnderLoad} MiB peak under ` +
-          `${f.gateway.load.connections} connections (${f.gateway.load.requestsPerSecond} req/s); includes the test runner\n`,
+          `${f.gateway.load.connections} connections (${f.gateway.load.requestsPerSecond} req/s; its own process)\n`,
       );
       expect(f.cached.workloads).toBe(smoke ? MEMORY_SMOKE.workloads : MEMORY_FULL.workloads);
       expect(c.rssMiB).toBeGreaterThan(0);

@@ -1,0 +1,98 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { gatewayConfig, loadOrCreateDevKey, mintDevToken, type GatewayConfig } from '@kentaur/gateway';
+import { testKubeconfig } from '../support/cluster';
+
+const SERVE = join(__dirname, 'serve.js');
+const ROOT = resolve(__dirname, '../..');
+
+/** A server of tests/bench/serve.js in its own process. */
+export interface ServerProcess {
+  /** Base URL, e.g. http://127.0.0.1:4000 */
+  url: string;
+  memory(): Promise<NodeJS.MemoryUsage>;
+  /** A V8 CPU profile of the server process between these two calls, written to `file`. */
+  profileStart(): Promise<void>;
+  profileStop(file: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface Reply {
+  id?: number;
+  listening?: string;
+  result?: unknown;
+  error?: string;
+}
+
+function startServe(kind: 'gateway' | 'bare', env: Record<string, string>): Promise<ServerProcess> {
+  // The build output, as deployed (npm run bench builds first).
+  const child: ChildProcess = fork(SERVE, [kind], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  let next = 0;
+  const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  return new Promise((resolveStart, rejectStart) => {
+    child.once('exit', (code) => {
+      rejectStart(new Error(`serve.js ${kind} exited with ${code} before it listened`));
+      for (const w of waiting.values()) w.reject(new Error(`serve.js ${kind} exited with ${code}`));
+    });
+    const ask = <T>(op: string, extra: Record<string, unknown> = {}): Promise<T> =>
+      new Promise<T>((res, rej) => {
+        const id = ++next;
+        waiting.set(id, { resolve: res as (v: unknown) => void, reject: rej });
+        child.send({ id, op, ...extra });
+      });
+    child.on('message', (m: Reply) => {
+      if (m.listening) {
+        resolveStart({
+          url: m.listening,
+          memory: () => ask<NodeJS.MemoryUsage>('memory'),
+          profileStart: () => ask<void>('profile-start'),
+          profileStop: (file) => ask<void>('profile-stop', { file }),
+          stop: async () => {
+            if (child.exitCode === null) await ask<void>('stop').catch(() => undefined);
+            await exited;
+          },
+        });
+        return;
+      }
+      const w = m.id === undefined ? undefined : waiting.get(m.id);
+      if (!w) return;
+      waiting.delete(m.id!);
+      if (m.error) w.reject(new Error(m.error));
+      else w.resolve(m.result);
+    });
+  });
+}
+
+/** The gateway (its build output) in its own process on a free port, against the cluster under test. */
+export async function startGatewayProcess(
+  overrides: Partial<GatewayConfig>,
+): Promise<ServerProcess & { token(req: { tenant: string }): Promise<string> }> {
+  const devTokenKeyFile = join(mkdtempSync(join(tmpdir(), 'kentaur-bench-gw-')), 'dev-token.key');
+  // Validated here, so that a wrong field fails in the benchmark with the gateway's own message.
+  const config = gatewayConfig({
+    kubeconfig: testKubeconfig(),
+    port: 0,
+    host: '127.0.0.1',
+    mode: 'sandbox',
+    devTokenKeyFile,
+    apiKeyPepper: 'bench-pepper',
+    logLevel: 'silent',
+    ...overrides,
+  });
+  const server = await startServe('gateway', { BENCH_SERVE_CONFIG: JSON.stringify(config) });
+  return { ...server, token: (req) => mintDevToken(loadOrCreateDevKey(devTokenKeyFile), req) };
+}
+
+/** The bare ceilings of serve.js: `{ hello }`, and `workloads(first: 50)` answering `page`. */
+export async function startBareProcess(page: unknown): Promise<ServerProcess> {
+  const file = join(mkdtempSync(join(tmpdir(), 'kentaur-bench-page-')), 'page.json');
+  writeFileSync(file, JSON.stringify(page ?? null));
+  return startServe('bare', { BENCH_SERVE_PAGE_FILE: file });
+}
