@@ -47,14 +47,13 @@ function appendSummary(name) {
   }
   const m = figures.machine ?? {};
   const when = (figures.date ?? new Date().toISOString()).slice(0, 16).replace('T', ' ');
-  // Smaller e2e runs name the sizes they were given (tests/bench/e2e-bench.ts, e2eFullSizes).
-  // A fleet other than the benchmark's own (KENTAUR_TEST_FLEET, tests/bench/run.js) is named too.
-  const fleet = process.env.KENTAUR_TEST_FLEET ? `KENTAUR_TEST_FLEET=${process.env.KENTAUR_TEST_FLEET} ` : '';
-  const env =
-    fleet +
-    (name === 'e2e' && figures.sizes && figures.sizes.workloads !== 10000
-      ? `BENCH_E2E_WORKLOADS=${figures.sizes.workloads} BENCH_E2E_TENANTS=${figures.sizes.tenants} `
-      : '');
+  // The settings a run was given are named with it: the sizes of a smaller e2e run, a fleet other
+  // than the benchmark's own, the operations of a profiled gateway run (BENCH_*, KENTAUR_TEST_FLEET).
+  const env = Object.keys(process.env)
+    .filter((k) => k.startsWith('BENCH_') || k === 'KENTAUR_TEST_FLEET')
+    .sort()
+    .map((k) => `${k}=${process.env[k]} `)
+    .join('');
   text += `| ${when} | \`${env}npm run bench -- ${name}\` | ${m.cpus} × ${m.cpuModel}, Node ${m.node} | ${headline} |\n`;
   appendFileSync(DOC, text);
   process.stdout.write(`bench ${name}: summary appended to docs/benchmarks.md\n`);
