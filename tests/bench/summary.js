@@ -30,7 +30,8 @@ const HEADLINES = {
       .join('; '),
   memory: (f) =>
     `${f.cached.nodes} nodes, ${f.cached.workloads} workloads cached: controller heap ${f.controller.heapUsedMiB} MiB, ` +
-    `RSS ${f.controller.rssMiB} MiB`,
+    `RSS ${f.controller.rssMiB} MiB (peak ${f.controller.rssMiBPeak}); gateway RSS ${f.gateway.processRssMiBIdle} MiB idle, ` +
+    `${f.gateway.processRssMiBPeakUnderLoad} MiB peak at ${f.gateway.load.requestsPerSecond} req/s (p99 ${f.gateway.load.p99Ms} ms)`,
 };
 
 function sec(p) {
