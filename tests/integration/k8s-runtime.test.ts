@@ -1,5 +1,6 @@
-// libs/k8s-runtime against the real API server: the informer's cache follows creates, updates
-// and deletes through watch restarts and relists; leader election gives the Lease to exactly one
+// libs/k8s-runtime against the real API server: watches do not take the connections of requests;
+// the informer's cache follows creates, updates and deletes through watch restarts and relists;
+// leader election gives the Lease to exactly one
 // candidate and hands it over when the leader goes away.
 import type { ConfigMap } from 'kubernetes-types/core/v1';
 import {
@@ -19,6 +20,32 @@ const cm = (name: string, data: Record<string, string> = {}): ConfigMap => ({
   kind: 'ConfigMap',
   metadata: { name },
   data,
+});
+
+describe('KubeClient', () => {
+  it('answers requests while more watches are open than it has request connections', async () => {
+    const client = testClient({ maxSockets: 2 });
+    const ns = await createTestNamespace(client, 'client');
+    const stop = new AbortController();
+    try {
+      await client.create(ConfigMaps, cm('watched'), { namespace: ns });
+      // Four watches, each held open: a watch without a resourceVersion starts with the objects
+      // that exist, so its first event says it has its connection.
+      const watches = Array.from({ length: 4 }, () =>
+        client.watch<ConfigMap>(ConfigMaps, { namespace: ns, signal: stop.signal }),
+      );
+      for (const w of watches) expect((await w.next()).value).toMatchObject({ type: 'ADDED' });
+      const outcome = await Promise.race([
+        client.get<ConfigMap>(ConfigMaps, 'watched', ns).then((c) => `read ${c.metadata!.name}`),
+        new Promise((r) => setTimeout(() => r('still waiting for a connection after 10 s'), 10_000).unref()),
+      ]);
+      expect(outcome).toBe('read watched');
+      for (const w of watches) await w.return(undefined);
+    } finally {
+      stop.abort();
+      client.close();
+    }
+  });
 });
 
 describe('Informer', () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Namespace } from 'kubernetes-types/core/v1';
-import { KubeClient, loadKubeconfig, Namespaces } from '@kentaur/k8s-runtime';
+import { KubeClient, loadKubeconfig, Namespaces, type KubeClientOptions } from '@kentaur/k8s-runtime';
 
 /** The kubeconfig of the cluster under test (the run's sandbox, or KENTAUR_TEST_KUBECONFIG). */
 export function testKubeconfig(): string {
@@ -12,8 +12,12 @@ export function testKubeconfig(): string {
   return file;
 }
 
-export function testClient(): KubeClient {
-  return new KubeClient({ credentials: loadKubeconfig(testKubeconfig()), userAgent: 'kentaur-tests' });
+export function testClient(options: Omit<KubeClientOptions, 'credentials'> = {}): KubeClient {
+  return new KubeClient({
+    credentials: loadKubeconfig(testKubeconfig()),
+    userAgent: 'kentaur-tests',
+    ...options,
+  });
 }
 
 /** A fresh namespace per test file keeps files independent on the shared sandbox. */

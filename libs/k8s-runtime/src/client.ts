@@ -33,7 +33,11 @@ const patchContentTypes: Record<PatchType, string> = {
 export interface KubeClientOptions {
   credentials: ClusterCredentials;
   userAgent?: string;
-  /** Connections kept open to the API server (HTTP/1.1 keep-alive). */
+  /**
+   * Requests in flight to the API server at once (HTTP/1.1 keep-alive connections). Watches have
+   * connections of their own and never take one of these: a long-lived watch holding a request's
+   * connection would leave the requests behind it waiting.
+   */
   maxSockets?: number;
   /** Per-request timeout for non-watch requests. */
   requestTimeoutMs?: number;
@@ -92,6 +96,8 @@ const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
  */
 export class KubeClient {
   private readonly agent: https.Agent | http.Agent;
+  /** One connection per watch, however many (they are held open for minutes). */
+  private readonly watchAgent: https.Agent | http.Agent;
   private readonly base: URL;
   private readonly headers: Record<string, string>;
   private readonly requestTimeoutMs: number;
@@ -113,8 +119,10 @@ export class KubeClient {
       key: c.keyData,
       rejectUnauthorized: !c.insecureSkipTlsVerify,
     };
-    this.agent =
-      this.base.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    const agent = (o: https.AgentOptions) =>
+      this.base.protocol === 'https:' ? new https.Agent(o) : new http.Agent(o);
+    this.agent = agent(agentOptions);
+    this.watchAgent = agent({ ...agentOptions, maxSockets: Infinity });
     this.headers = {
       accept: 'application/json',
       'user-agent': options.userAgent ?? 'kentaur',
@@ -133,6 +141,7 @@ export class KubeClient {
 
   close(): void {
     this.agent.destroy();
+    this.watchAgent.destroy();
   }
 
   /** REST path of a collection or an object: /apis/<group>/<version>/namespaces/<ns>/<plural>/<name>/<sub>. */
@@ -320,7 +329,8 @@ export class KubeClient {
     }
     const mod = url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
-      const r = mod.request(url, { method: req.method, agent: this.agent, headers, signal }, resolve);
+      const agent = req.query?.watch ? this.watchAgent : this.agent;
+      const r = mod.request(url, { method: req.method, agent, headers, signal }, resolve);
       r.on('error', reject);
       if (req.timeoutMs)
         r.setTimeout(req.timeoutMs, () =>
