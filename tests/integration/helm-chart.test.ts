@@ -361,6 +361,22 @@ describe('Helm chart: lint and render', () => {
     }
   });
 
+  it("passes the gateway's rate limit, the defaults unless set", () => {
+    const argsOf = (objects: Obj[]) =>
+      (
+        objects.find(
+          (o) => o.kind === 'Deployment' && o.metadata!.name === 'kentaur-gateway',
+        ) as unknown as Deployment
+      ).spec!.template.spec!.containers[0]!.args ?? [];
+    expect(argsOf(render())).toEqual(
+      expect.arrayContaining(['--rate-limit-per-second=50', '--rate-limit-burst=100']),
+    );
+    const set = render('--set-json', 'gateway.rateLimit={"perSecond":12.5,"burst":400}');
+    expect(argsOf(set)).toEqual(
+      expect.arrayContaining(['--rate-limit-per-second=12.5', '--rate-limit-burst=400']),
+    );
+  });
+
   it('federation: passes the grace and the lease, and lets the controller read only the named site Secrets', () => {
     const objects = render(
       '--set',
@@ -462,6 +478,11 @@ describe('Helm chart: values that are refused', () => {
       'PGlite with two controller replicas',
       ['--set', 'ledger.type=pglite', '--set', 'controller.replicas=2'],
       /controller\.replicas is 2, but ledger\.type=pglite/,
+    ],
+    [
+      'a rate limit of zero requests per second (every request would be refused)',
+      ['--set', 'gateway.rateLimit.perSecond=0'],
+      /\/gateway\/rateLimit\/perSecond/,
     ],
     [
       'OIDC without a JWKS URL',

@@ -29,6 +29,39 @@ function oidcFrom(
 }
 
 /**
+ * The per-tenant rate limit (per replica) from --rate-limit-per-second and --rate-limit-burst, else
+ * KENTAUR_RATE_LIMIT_PER_SECOND and KENTAUR_RATE_LIMIT_BURST; either may be given alone. A value
+ * that is not a positive number stops start-up with a message naming the flag.
+ */
+export function rateLimitFrom(
+  values: { 'rate-limit-per-second'?: string; 'rate-limit-burst'?: string },
+  env: NodeJS.ProcessEnv,
+): Partial<GatewayConfig['rateLimit']> {
+  const positive = (flag: string, envName: string, example: string, value: string | undefined) => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!(Number.isFinite(n) && n > 0))
+      throw new Error(
+        `--${flag} (or ${envName}) ${JSON.stringify(value)} is not a positive number: give e.g. --${flag} ${example}`,
+      );
+    return n;
+  };
+  const perSecond = positive(
+    'rate-limit-per-second',
+    'KENTAUR_RATE_LIMIT_PER_SECOND',
+    '50',
+    values['rate-limit-per-second'] ?? env.KENTAUR_RATE_LIMIT_PER_SECOND,
+  );
+  const burst = positive(
+    'rate-limit-burst',
+    'KENTAUR_RATE_LIMIT_BURST',
+    '100',
+    values['rate-limit-burst'] ?? env.KENTAUR_RATE_LIMIT_BURST,
+  );
+  return { ...(perSecond !== undefined ? { perSecond } : {}), ...(burst !== undefined ? { burst } : {}) };
+}
+
+/**
  * The gateway's configuration from flags and the environment. Secrets (the API-key pepper) come
  * only from the environment, never from flags, so they do not show in process listings.
  */
@@ -47,6 +80,8 @@ export function gatewayConfigFrom(argv: string[], env: NodeJS.ProcessEnv = proce
       'log-level': { type: 'string' },
       'vendors-file': { type: 'string' },
       'image-registries': { type: 'string' },
+      'rate-limit-per-second': { type: 'string' },
+      'rate-limit-burst': { type: 'string' },
     },
   });
   const vendorsFile = values['vendors-file'] ?? env.KENTAUR_VENDORS_FILE;
@@ -54,7 +89,9 @@ export function gatewayConfigFrom(argv: string[], env: NodeJS.ProcessEnv = proce
   const sandbox = Boolean(values.sandbox);
   const oidc = oidcFrom(values, env);
   const imageRegistries = imageRegistriesFrom(values['image-registries'], env);
+  const defaults = gatewayConfig();
   return gatewayConfig({
+    rateLimit: { ...defaults.rateLimit, ...rateLimitFrom(values, env) },
     ...(imageRegistries ? { imageRegistries } : {}),
     ...(kubeconfig ? { kubeconfig: resolve(kubeconfig) } : {}),
     ...(values.namespace ? { namespace: values.namespace } : {}),

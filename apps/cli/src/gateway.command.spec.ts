@@ -1,0 +1,43 @@
+import { gatewayConfig } from '@kentaur/gateway';
+import { gatewayConfigFrom, rateLimitFrom } from './gateway.command';
+
+describe('kentaur gateway configuration', () => {
+  const defaults = gatewayConfig().rateLimit;
+
+  it('rate limit: the defaults when nothing is given', () => {
+    expect(gatewayConfigFrom([], {}).rateLimit).toEqual(defaults);
+  });
+
+  it('rate limit: flags win over the environment, and either may be given alone', () => {
+    const env = { KENTAUR_RATE_LIMIT_PER_SECOND: '20', KENTAUR_RATE_LIMIT_BURST: '40' };
+    expect(gatewayConfigFrom([], env).rateLimit).toEqual({ perSecond: 20, burst: 40 });
+    expect(gatewayConfigFrom(['--rate-limit-per-second', '2.5'], env).rateLimit).toEqual({
+      perSecond: 2.5,
+      burst: 40,
+    });
+    expect(gatewayConfigFrom(['--rate-limit-burst=500'], {}).rateLimit).toEqual({
+      perSecond: defaults.perSecond,
+      burst: 500,
+    });
+  });
+
+  it.each([
+    [
+      { 'rate-limit-per-second': '0' },
+      {},
+      /--rate-limit-per-second \(or KENTAUR_RATE_LIMIT_PER_SECOND\) "0"/,
+    ],
+    [
+      { 'rate-limit-burst': 'lots' },
+      {},
+      /--rate-limit-burst \(or KENTAUR_RATE_LIMIT_BURST\) "lots".*--rate-limit-burst 100/,
+    ],
+    [
+      {},
+      { KENTAUR_RATE_LIMIT_PER_SECOND: '-5' },
+      /KENTAUR_RATE_LIMIT_PER_SECOND\) "-5" is not a positive number/,
+    ],
+  ])('rate limit: %j %j stops start-up, naming the flag and the fix', (values, env, message) => {
+    expect(() => rateLimitFrom(values, env)).toThrow(message);
+  });
+});
