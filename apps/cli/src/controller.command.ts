@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { controllerConfig, startController, type PowerConfig } from '@kentaur/controller';
 import { registryListProblems } from '@kentaur/api';
 import { loadVendorsFile } from '@kentaur/vendors';
+import { positiveNumber } from './flags';
 
 /** The usage ledger: PostgreSQL from KENTAUR_LEDGER_URL (a secret: never a flag), else PGlite in KENTAUR_LEDGER_DIR. */
 export function ledgerFrom(env: NodeJS.ProcessEnv): { url?: string; dataDir?: string } {
@@ -12,15 +13,8 @@ export function ledgerFrom(env: NodeJS.ProcessEnv): { url?: string; dataDir?: st
 }
 
 /** A positive number of seconds from a flag, or an error naming the flag and the fix. */
-function seconds(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!(Number.isFinite(n) && n > 0))
-    throw new Error(
-      `--${flag} ${JSON.stringify(value)} is not a positive number of seconds: give e.g. --${flag} 30`,
-    );
-  return n;
-}
+const seconds = (flag: string, value: string | undefined) =>
+  positiveNumber(flag, value, { unit: 'seconds', example: '30' });
 
 /**
  * Measured power: the Prometheus that scrapes the vendors' exporters, from KENTAUR_POWER_PROMETHEUS_URL

@@ -1,8 +1,8 @@
-import { gatewayConfig } from '@kentaur/gateway';
+import { DEFAULT_RATE_LIMIT } from '@kentaur/gateway';
 import { gatewayConfigFrom, rateLimitFrom } from './gateway.command';
 
 describe('kentaur gateway configuration', () => {
-  const defaults = gatewayConfig().rateLimit;
+  const defaults = DEFAULT_RATE_LIMIT;
 
   it('rate limit: the defaults when nothing is given', () => {
     expect(gatewayConfigFrom([], {}).rateLimit).toEqual(defaults);

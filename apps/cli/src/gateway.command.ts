@@ -1,10 +1,11 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { gatewayConfig, startGateway, type GatewayConfig } from '@kentaur/gateway';
+import { DEFAULT_RATE_LIMIT, gatewayConfig, startGateway, type GatewayConfig } from '@kentaur/gateway';
 import { openLedger } from '@kentaur/ledger';
 import { SandboxLayout } from '@kentaur/sandbox';
 import { loadVendorsFile } from '@kentaur/vendors';
 import { imageRegistriesFrom } from './controller.command';
+import { positiveNumber } from './flags';
 
 /** Where the sandbox keeps the key development tokens are signed with. */
 export const devTokenKeyFile = (layout: SandboxLayout) => join(layout.root, 'dev-token.key');
@@ -37,26 +38,18 @@ export function rateLimitFrom(
   values: { 'rate-limit-per-second'?: string; 'rate-limit-burst'?: string },
   env: NodeJS.ProcessEnv,
 ): Partial<GatewayConfig['rateLimit']> {
-  const positive = (flag: string, envName: string, example: string, value: string | undefined) => {
-    if (value === undefined) return undefined;
-    const n = Number(value);
-    if (!(Number.isFinite(n) && n > 0))
-      throw new Error(
-        `--${flag} (or ${envName}) ${JSON.stringify(value)} is not a positive number: give e.g. --${flag} ${example}`,
-      );
-    return n;
-  };
-  const perSecond = positive(
+  const perSecond = positiveNumber(
     'rate-limit-per-second',
-    'KENTAUR_RATE_LIMIT_PER_SECOND',
-    '50',
     values['rate-limit-per-second'] ?? env.KENTAUR_RATE_LIMIT_PER_SECOND,
+    { env: 'KENTAUR_RATE_LIMIT_PER_SECOND', example: '50' },
   );
-  const burst = positive(
+  const burst = positiveNumber(
     'rate-limit-burst',
-    'KENTAUR_RATE_LIMIT_BURST',
-    '100',
     values['rate-limit-burst'] ?? env.KENTAUR_RATE_LIMIT_BURST,
+    {
+      env: 'KENTAUR_RATE_LIMIT_BURST',
+      example: '100',
+    },
   );
   return { ...(perSecond !== undefined ? { perSecond } : {}), ...(burst !== undefined ? { burst } : {}) };
 }
@@ -89,9 +82,8 @@ export function gatewayConfigFrom(argv: string[], env: NodeJS.ProcessEnv = proce
   const sandbox = Boolean(values.sandbox);
   const oidc = oidcFrom(values, env);
   const imageRegistries = imageRegistriesFrom(values['image-registries'], env);
-  const defaults = gatewayConfig();
   return gatewayConfig({
-    rateLimit: { ...defaults.rateLimit, ...rateLimitFrom(values, env) },
+    rateLimit: { ...DEFAULT_RATE_LIMIT, ...rateLimitFrom(values, env) },
     ...(imageRegistries ? { imageRegistries } : {}),
     ...(kubeconfig ? { kubeconfig: resolve(kubeconfig) } : {}),
     ...(values.namespace ? { namespace: values.namespace } : {}),

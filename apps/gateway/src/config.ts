@@ -94,6 +94,9 @@ export interface GatewayConfig {
 
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 
+/** Per tenant (anonymous clients: per address) and per replica. */
+export const DEFAULT_RATE_LIMIT: RateLimitConfig = { burst: 100, perSecond: 50 };
+
 export function gatewayConfig(overrides: Partial<GatewayConfig> = {}): GatewayConfig {
   return {
     host: '127.0.0.1',
@@ -101,7 +104,7 @@ export function gatewayConfig(overrides: Partial<GatewayConfig> = {}): GatewayCo
     mode: 'production',
     namespace: 'kentaur-system',
     limits: { ...DEFAULT_QUERY_LIMITS, maxBodyBytes: 256 * 1024, maxBatch: 5, maxPageSize: 100 },
-    rateLimit: { burst: 100, perSecond: 50 },
+    rateLimit: DEFAULT_RATE_LIMIT,
     subscriptionRecheckMs: 15_000,
     snapshotDefaults: { pricePerDeviceHourEUR: 1, pue: 1.2, gridCarbonGramsPerKWh: 250 },
     logLevel: 'info',

@@ -13,6 +13,7 @@ import { loadOrCreateDevKey } from './auth/dev-tokens';
 import { OidcVerifier } from './auth/oidc';
 import {
   DEFAULT_HTTP_TIMEOUTS,
+  DEFAULT_RATE_LIMIT,
   effectiveLimits,
   gatewayConfig,
   type GatewayConfig,
@@ -26,7 +27,7 @@ import { RateLimiter } from './http/rate-limiter';
 import { GatewayMetrics } from './metrics/gateway-metrics';
 import { GatewayState } from './kube/gateway-state';
 
-export { DEFAULT_HTTP_TIMEOUTS, gatewayConfig, type GatewayConfig, type HttpTimeouts };
+export { DEFAULT_HTTP_TIMEOUTS, DEFAULT_RATE_LIMIT, gatewayConfig, type GatewayConfig, type HttpTimeouts };
 
 export interface RunningGateway {
   /** Base URL, e.g. http://127.0.0.1:4000 */
