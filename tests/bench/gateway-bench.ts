@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { AcceleratorPools, type KubeClient, Tenants, waitFor } from '@kentaur/k8s-runtime';
 import type { AcceleratorPool } from '@kentaur/api';
 import { createTestNamespace, deleteTestNamespace, testClient } from '../support/cluster';
@@ -102,7 +102,47 @@ interface Fixture {
   token: string;
   tenant: string;
   someId: string;
+  system: string;
   namespaces: string[];
+}
+
+/**
+ * BENCH_GATEWAY_BASELINE=<a build's dist/index.js>: a second gateway from another build (e.g. the
+ * commit before a change, built in a worktree), on the same cluster and tenant. Each operation is
+ * then loaded four times, this build, the baseline, the baseline, this build (ABBA), so that the
+ * machine's drift in speed, which on a shared VM moves the ceiling by a factor of two between runs
+ * minutes apart, falls on both alike; each side reports the mean of its two loads.
+ */
+async function baseline(f: Fixture): Promise<{ gw: ServerProcess; url: string; token: string } | undefined> {
+  const build = process.env.BENCH_GATEWAY_BASELINE;
+  if (!build) return undefined;
+  const gw = await startGatewayProcess(gatewayOptions(f.system), resolve(build));
+  const token = await gw.token({ tenant: f.tenant });
+  await waitFor('the baseline has the tenant cached', async () => {
+    const r = await gql<{ workload: { id: string } | null }>(gw.url, token, GET, { id: f.someId });
+    return r.data?.workload?.id;
+  });
+  return { gw, url: `${gw.url}/graphql`, token };
+}
+
+function mean(a: LoadResult, b: LoadResult): LoadResult {
+  const avg = (x: number, y: number) => Math.round((x + y) / 2);
+  return {
+    requestsPerSecond: avg(a.requestsPerSecond, b.requestsPerSecond),
+    latencyMs: {
+      p50: avg(a.latencyMs.p50, b.latencyMs.p50),
+      p99: avg(a.latencyMs.p99, b.latencyMs.p99),
+      max: Math.max(a.latencyMs.max, b.latencyMs.max),
+    },
+    requests: a.requests + b.requests,
+    errors: a.errors + b.errors,
+    non2xx: a.non2xx + b.non2xx,
+  };
+}
+
+function gatewayOptions(namespace: string) {
+  // The bench measures throughput, not the per-tenant limiter (which would answer 429).
+  return { namespace, rateLimit: { burst: 1_000_000, perSecond: 1_000_000 } };
 }
 
 /** Pools discovered (by a controller that is then stopped), a tenant with seeded workloads, a gateway. */
@@ -122,11 +162,7 @@ async function fixture(sizes: GatewayBenchSizes): Promise<Fixture> {
   // The controller's work would share the cores with the measurement: only its pools stay.
   await controller.stop();
   const tenant = await createTenant(client, { name: 'bench', quota: { guaranteedCU: 100, limitCU: 100 } });
-  const gw = await startGatewayProcess({
-    namespace: system,
-    // The bench measures throughput, not the per-tenant limiter (which would answer 429).
-    rateLimit: { burst: 1_000_000, perSecond: 1_000_000 },
-  });
+  const gw = await startGatewayProcess(gatewayOptions(system));
   const token = await gw.token({ tenant });
   const submit = () =>
     gql<{ submitWorkload: { workload: { id: string } } }>(gw.url, token, SUBMIT, {
@@ -139,7 +175,7 @@ async function fixture(sizes: GatewayBenchSizes): Promise<Fixture> {
     if (r.errors) throw new Error(`seeding: ${JSON.stringify(r.errors)}`);
     someId = r.data!.submitWorkload.workload.id;
   }
-  return { client, gw, token, tenant, someId, namespaces: [system, tenant] };
+  return { client, gw, token, tenant, someId, system, namespaces: [system, tenant] };
 }
 
 /**
@@ -170,6 +206,10 @@ export async function runGatewayBench(sizes: GatewayBenchSizes) {
   const url = `${f.gw.url}/graphql`;
   const spec = aSpec({ accelerators: { count: 8 } });
   const all = {
+    // The gateway's fixed cost per request: HTTP, authentication, rate limit, context and metrics,
+    // with no resolver behind it. What it loses against `{ hello }` is the gateway's own overhead;
+    // what list and get lose against it is their resolvers and their answers.
+    '{ __typename } with a token': { slug: 'floor', query: '{ __typename }' },
     'workloads(first: 50)': { slug: 'list', query: LIST },
     'workload(id)': { slug: 'get', query: GET, variables: { id: f.someId } },
     'quote(spec)': { slug: 'quote', query: QUOTE, variables: { spec } },
@@ -178,16 +218,30 @@ export async function runGatewayBench(sizes: GatewayBenchSizes) {
   // BENCH_GATEWAY_OPS=list,get: only these operations (for profiling or comparing one change).
   const only = process.env.BENCH_GATEWAY_OPS?.split(',');
   const ops = Object.fromEntries(Object.entries(all).filter(([, op]) => !only || only.includes(op.slug)));
+  const base = await baseline(f);
   try {
     await preflight(f.gw.url, f.token, ops);
+    if (base) await preflight(base.gw.url, base.token, ops);
     await preflight(bare.url, undefined, { hello: { query: '{ hello }' }, list: { query: LIST } });
     const o = { connections: sizes.connections, seconds: sizes.seconds };
     const ceiling = await load(`${bare.url}/graphql`, { query: '{ hello }' }, o);
     const listCeiling =
       only && !only.includes('list') ? undefined : await load(`${bare.url}/graphql`, { query: LIST }, o);
     const results: Record<string, LoadResult & { shareOfCeiling: number }> = {};
+    const baselineResults: Record<string, LoadResult & { changeOfThisBuild: number }> = {};
     for (const [name, { slug, ...op }] of Object.entries(ops)) {
-      const r = await profiled(f.gw, slug, () => load(url, op, { ...o, token: f.token }));
+      const mine = () => load(url, op, { ...o, token: f.token });
+      let r = await profiled(f.gw, slug, mine);
+      if (base) {
+        const theirs = () => load(base.url, op, { ...o, token: base.token });
+        const [b1, b2] = [await theirs(), await theirs()];
+        r = mean(r, await mine());
+        const b = mean(b1, b2);
+        baselineResults[name] = {
+          ...b,
+          changeOfThisBuild: Number((r.requestsPerSecond / b.requestsPerSecond - 1).toFixed(3)),
+        };
+      }
       results[name] = {
         ...r,
         shareOfCeiling: Number((r.requestsPerSecond / ceiling.requestsPerSecond).toFixed(3)),
@@ -208,6 +262,7 @@ export async function runGatewayBench(sizes: GatewayBenchSizes) {
             )
           : undefined,
       results,
+      ...(base ? { baseline: { build: process.env.BENCH_GATEWAY_BASELINE, results: baselineResults } } : {}),
       // The gateway's own process, after the load.
       gatewayProcessRssMiB: Math.round(rss / 1024 / 1024),
       targets: {
@@ -224,6 +279,7 @@ export async function runGatewayBench(sizes: GatewayBenchSizes) {
       },
     };
   } finally {
+    await base?.gw.stop();
     await bare.stop();
     await f.gw.stop();
     for (const ns of f.namespaces) await deleteTestNamespace(f.client, ns);

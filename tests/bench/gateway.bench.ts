@@ -10,7 +10,7 @@ import { GATEWAY_FULL, GATEWAY_SMOKE, runGatewayBench } from './gateway-bench';
 const smoke = process.env.BENCH_SMOKE === '1';
 
 describe('gateway throughput', () => {
-  it(`loads four operations and the bare ceiling (${smoke ? 'smoke' : 'full'})`, async () => {
+  it(`loads the operations and the bare ceilings (${smoke ? 'smoke' : 'full'})`, async () => {
     const figures = await runGatewayBench(smoke ? GATEWAY_SMOKE : GATEWAY_FULL);
     writeFigures('gateway', smoke, figures);
     const row = (
@@ -22,7 +22,7 @@ describe('gateway throughput', () => {
         non2xx: number;
       },
     ) =>
-      `  ${name.padEnd(22)} ${String(r.requestsPerSecond).padStart(7)} req/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  errors ${r.errors}  non-2xx ${r.non2xx}\n`;
+      `  ${name.padEnd(28)} ${String(r.requestsPerSecond).padStart(7)} req/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  errors ${r.errors}  non-2xx ${r.non2xx}\n`;
     process.stdout.write(
       `\ngateway throughput (${figures.sizes.connections} connections, ${figures.sizes.seconds} s each):\n` +
         row('bare Fastify+Mercurius', figures.ceiling) +
@@ -30,6 +30,14 @@ describe('gateway throughput', () => {
         Object.entries(figures.results)
           .map(([name, r]) =>
             row(name, r).replace(/\n$/, `  (${(r.shareOfCeiling * 100).toFixed(0)} % of ceiling)\n`),
+          )
+          .join('') +
+        Object.entries(figures.baseline?.results ?? {})
+          .map(([name, r]) =>
+            row(`${name} (baseline)`, r).replace(
+              /\n$/,
+              `  (this build ${(r.changeOfThisBuild * 100).toFixed(1)} % against it)\n`,
+            ),
           )
           .join(''),
     );

@@ -5,7 +5,9 @@
 // outside production (graphql-js checks every `instanceof` of its type system against copies from
 // another realm, a third of `workloads(first: 50)`'s CPU time under Jest's NODE_ENV=test).
 //
-//   node tests/bench/serve.js gateway   config: BENCH_SERVE_CONFIG, JSON of a GatewayConfig's fields
+//   node tests/bench/serve.js gateway   config: BENCH_SERVE_CONFIG, JSON of a GatewayConfig's fields;
+//                                       BENCH_SERVE_GATEWAY: another build of the gateway to serve
+//                                       (a path to its dist/index.js), else @kentaur/gateway
 //   node tests/bench/serve.js bare      the ceilings: `{ hello }`, and the page in BENCH_SERVE_PAGE_FILE
 //
 // It answers its parent over IPC: {listening: url} once up; to {id, op} with {id, result} or
@@ -19,7 +21,7 @@ const { readFileSync, writeFileSync } = require('node:fs');
 const { Session } = require('node:inspector/promises');
 
 async function startGatewayServer() {
-  const { gatewayConfig, startGateway } = require('@kentaur/gateway');
+  const { gatewayConfig, startGateway } = require(process.env.BENCH_SERVE_GATEWAY || '@kentaur/gateway');
   const gateway = await startGateway(gatewayConfig(JSON.parse(process.env.BENCH_SERVE_CONFIG ?? '{}')));
   return { url: gateway.url, close: () => gateway.stop() };
 }

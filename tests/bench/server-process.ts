@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gatewayConfig, loadOrCreateDevKey, mintDevToken, type GatewayConfig } from '@kentaur/gateway';
@@ -26,12 +26,18 @@ interface Reply {
   error?: string;
 }
 
-function startServe(kind: 'gateway' | 'bare', env: Record<string, string>): Promise<ServerProcess> {
-  // The build output, as deployed (npm run bench builds first).
+function startServe(
+  kind: 'gateway' | 'bare',
+  env: Record<string, string>,
+  logFile?: string,
+): Promise<ServerProcess> {
+  // The build output, as deployed (npm run bench builds first). Its standard output (the gateway's
+  // JSON log) goes to a file, as a container's goes to its runtime.
+  const stdout = logFile ? openSync(logFile, 'a') : 'inherit';
   const child: ChildProcess = fork(SERVE, [kind], {
     cwd: ROOT,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    stdio: ['ignore', stdout, 'inherit', 'ipc'],
   });
   let next = 0;
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -70,11 +76,16 @@ function startServe(kind: 'gateway' | 'bare', env: Record<string, string>): Prom
   });
 }
 
-/** The gateway (its build output) in its own process on a free port, against the cluster under test. */
+/**
+ * The gateway (its build output) in its own process on a free port, against the cluster under test.
+ * `build`: the path of another build's dist/index.js (a baseline to compare with), else this one.
+ */
 export async function startGatewayProcess(
   overrides: Partial<GatewayConfig>,
-): Promise<ServerProcess & { token(req: { tenant: string }): Promise<string> }> {
-  const devTokenKeyFile = join(mkdtempSync(join(tmpdir(), 'kentaur-bench-gw-')), 'dev-token.key');
+  build?: string,
+): Promise<ServerProcess & { logFile: string; token(req: { tenant: string }): Promise<string> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'kentaur-bench-gw-'));
+  const devTokenKeyFile = join(dir, 'dev-token.key');
   // Validated here, so that a wrong field fails in the benchmark with the gateway's own message.
   const config = gatewayConfig({
     kubeconfig: testKubeconfig(),
@@ -83,11 +94,15 @@ export async function startGatewayProcess(
     mode: 'sandbox',
     devTokenKeyFile,
     apiKeyPepper: 'bench-pepper',
-    logLevel: 'silent',
     ...overrides,
   });
-  const server = await startServe('gateway', { BENCH_SERVE_CONFIG: JSON.stringify(config) });
-  return { ...server, token: (req) => mintDevToken(loadOrCreateDevKey(devTokenKeyFile), req) };
+  const logFile = join(dir, 'gateway.log');
+  const env = {
+    BENCH_SERVE_CONFIG: JSON.stringify(config),
+    ...(build ? { BENCH_SERVE_GATEWAY: build } : {}),
+  };
+  const server = await startServe('gateway', env, logFile);
+  return { ...server, logFile, token: (req) => mintDevToken(loadOrCreateDevKey(devTokenKeyFile), req) };
 }
 
 /** The bare ceilings of serve.js: `{ hello }`, and `workloads(first: 50)` answering `page`. */

@@ -27,7 +27,13 @@ const HEADLINES = {
     (f.listCeiling ? `bare list ${f.listCeiling.requestsPerSecond} req/s; ` : '') +
     Object.entries(f.results)
       .map(([op, r]) => `${op} ${r.requestsPerSecond} req/s p99 ${r.latencyMs.p99} ms`)
-      .join('; '),
+      .join('; ') +
+    (f.baseline
+      ? '; against the baseline build (ABBA): ' +
+        Object.entries(f.baseline.results)
+          .map(([op, r]) => `${op} ${r.requestsPerSecond} req/s (${(r.changeOfThisBuild * 100).toFixed(1)} %)`)
+          .join(', ')
+      : ''),
   memory: (f) =>
     `${f.cached.nodes} nodes, ${f.cached.workloads} workloads cached: controller heap ${f.controller.heapUsedMiB} MiB, ` +
     `RSS ${f.controller.rssMiB} MiB (peak ${f.controller.rssMiBPeak}); gateway RSS ${f.gateway.processRssMiBIdle} MiB idle, ` +

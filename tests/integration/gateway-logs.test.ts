@@ -61,4 +61,35 @@ describe('gateway logs', () => {
     for (const secret of [devToken, apiKey, forged, keySecret]) expect(text).not.toContain(secret);
     for (const a of answers) expect(JSON.stringify(a.body)).not.toContain(devToken.split('.')[2]!);
   });
+
+  it('writes one access-log line per request, once answered, with its operation and tenant', async () => {
+    const token = await gw.token({ tenant });
+    const marker = `/graphql?probe=${Date.now()}`;
+    const before = logs.join('').split('\n').length;
+    const answer = await fetch(
+      `${gw.gateway.url}${marker}&query=${encodeURIComponent('{ me { subject } }')}`,
+      {
+        headers: { authorization: `Bearer ${token}` },
+      },
+    );
+    expect(answer.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 200)); // pino writes asynchronously
+    const lines = logs
+      .join('')
+      .split('\n')
+      .slice(before - 1)
+      .filter((l) => l.includes('"url":"/graphql"'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      msg: 'request',
+      method: 'GET',
+      url: '/graphql', // the path only: the query string holds the document
+      status: 200,
+      operation: 'me',
+      tenant,
+    });
+    expect(typeof lines[0]!['ms']).toBe('number');
+    expect(logs.join('')).not.toContain('incoming request');
+  });
 });

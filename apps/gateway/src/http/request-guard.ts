@@ -3,7 +3,7 @@ import type { Authenticator } from '../auth/authenticator';
 import type { Principal } from '../auth/principal';
 import type { GatewayConfig } from '../config';
 import { GatewayError, type ErrorCode } from '../errors';
-import { checkQuerySource } from '../security/query-limits';
+import { rememberingSourceCheck } from '../security/query-limits';
 import type { RateLimiter } from './rate-limiter';
 
 declare module 'fastify' {
@@ -59,6 +59,7 @@ export function requestGuard(o: {
   onRateLimited: () => void;
 }) {
   const { limits } = o.config;
+  const checkSource = rememberingSourceCheck(limits);
   return async (req: FastifyRequest, reply: FastifyReply) => {
     const docs = documents(req);
     if (docs.length > limits.maxBatch)
@@ -72,7 +73,7 @@ export function requestGuard(o: {
       });
     for (const doc of docs) {
       if (typeof doc !== 'string') continue;
-      const v = checkQuerySource(doc, limits);
+      const v = checkSource(doc);
       if (v)
         return reject(reply, {
           status: 400,

@@ -6,6 +6,7 @@ import {
   checkQuerySource,
   DEFAULT_QUERY_LIMITS,
   queryLimitsRule,
+  rememberingSourceCheck,
   type OperationCost,
 } from './query-limits';
 
@@ -445,5 +446,40 @@ describe('checkFieldRepeats', () => {
   it('accepts the same name in different selections, and aliases', () => {
     const query = '{ __typename me { __typename a: subject b: subject subject } capacity { __typename } }';
     expect(checkFieldRepeats(parse(query), three)).toBeUndefined();
+  });
+});
+
+describe('rememberingSourceCheck', () => {
+  const tooLong = `{ viewer { ${'id '.repeat(996)}} }`;
+
+  it('answers as checkQuerySource does, for texts seen before and not', () => {
+    const check = rememberingSourceCheck(limits, 2);
+    const texts = [
+      '{ viewer { id } }',
+      tooLong,
+      '{ viewer { name } }',
+      '{ viewer { id } }',
+      tooLong,
+      '{ a }',
+    ];
+    for (const text of [...texts, ...texts]) expect(check(text)).toEqual(checkQuerySource(text, limits));
+  });
+
+  it('never remembers a refused text', () => {
+    const check = rememberingSourceCheck(limits);
+    for (let i = 0; i < 3; i++) expect(check(tooLong)).toMatchObject({ limit: 'tokens', actual: 1001 });
+  });
+
+  it('agrees with checkQuerySource on any sequence of queries', () => {
+    const source = fc.oneof(
+      fc.constantFrom('{ viewer { id } }', tooLong, `{ viewer { id } } # ${'x'.repeat(15000)}`),
+      fc.string({ maxLength: 40 }),
+    );
+    fc.assert(
+      fc.property(fc.array(source, { maxLength: 30 }), fc.integer({ min: 0, max: 4 }), (texts, remember) => {
+        const check = rememberingSourceCheck(limits, remember);
+        for (const text of texts) expect(check(text)).toEqual(checkQuerySource(text, limits));
+      }),
+    );
   });
 });

@@ -113,6 +113,27 @@ export function checkQuerySource(source: string, limits: QueryLimits): LimitViol
   };
 }
 
+/**
+ * `checkQuerySource` remembering the last `remember` texts it accepted: clients send the same few
+ * queries again and again, and lexing each one anew was 2-3 % of the CPU time of `workload(id)`
+ * (`BENCH_GATEWAY_OPS=get BENCH_GATEWAY_PROFILE=… npm run bench -- gateway`). A refused text is
+ * never remembered; the length limit bounds what the memory holds (`remember` × maxQueryLength).
+ */
+export function rememberingSourceCheck(
+  limits: QueryLimits,
+  remember = 512,
+): (source: string) => LimitViolation | undefined {
+  const accepted = new Set<string>();
+  return (source) => {
+    if (accepted.has(source)) return undefined;
+    const violation = checkQuerySource(source, limits);
+    if (violation || remember <= 0) return violation;
+    if (accepted.size >= remember) accepted.delete(accepted.values().next().value!);
+    accepted.add(source);
+    return undefined;
+  };
+}
+
 /** Non-EOF tokens, counting no further than `stopAt`; undefined when the lexer meets a syntax error. */
 function countTokens(source: string, stopAt: number): number | undefined {
   const lexer = new Lexer(new Source(source));
