@@ -106,23 +106,37 @@ interface Fixture {
   namespaces: string[];
 }
 
-/**
- * BENCH_GATEWAY_BASELINE=<a build's dist/index.js>: a second gateway from another build (e.g. the
- * commit before a change, built in a worktree), on the same cluster and tenant. Each operation is
- * then loaded four times, this build, the baseline, the baseline, this build (ABBA), so that the
- * machine's drift in speed, which on a shared VM moves the ceiling by a factor of two between runs
- * minutes apart, falls on both alike; each side reports the mean of its two loads.
- */
-async function baseline(f: Fixture): Promise<{ gw: ServerProcess; url: string; token: string } | undefined> {
-  const build = process.env.BENCH_GATEWAY_BASELINE;
-  if (!build) return undefined;
-  const gw = await startGatewayProcess(gatewayOptions(f.system), resolve(build));
+/** A gateway of its own, started after the seeding, answering for the fixture's tenant. */
+interface Served {
+  gw: ServerProcess;
+  url: string;
+  token: string;
+}
+
+/** A new gateway process of `build` (else this build) on the fixture's cluster, its cache warm. */
+async function freshGateway(f: Fixture, build?: string): Promise<Served> {
+  const gw = await startGatewayProcess(gatewayOptions(f.system), build && resolve(build));
   const token = await gw.token({ tenant: f.tenant });
-  await waitFor('the baseline has the tenant cached', async () => {
+  await waitFor('the gateway has the tenant cached', async () => {
     const r = await gql<{ workload: { id: string } | null }>(gw.url, token, GET, { id: f.someId });
     return r.data?.workload?.id;
   });
   return { gw, url: `${gw.url}/graphql`, token };
+}
+
+/**
+ * BENCH_GATEWAY_BASELINE=<a build's dist/index.js>: a comparison of this build with another (e.g.
+ * the commit before a change), each in a new gateway process on the same cluster and tenant. Each
+ * operation is loaded four times, this build, the baseline, the baseline, this build (ABBA), so
+ * that the machine's drift in speed, which on a shared VM moves the ceiling by a factor of two
+ * between runs minutes apart, falls on both alike; each side reports the mean of its two loads.
+ * Both processes start after the seeding: the gateway that served the 200 submissions answered 9 %
+ * (list) and 18 % (get) slower than a fresh one of the same build (2026-12-06, an A/A run).
+ */
+async function comparison(f: Fixture): Promise<{ mine: Served; base: Served } | undefined> {
+  const build = process.env.BENCH_GATEWAY_BASELINE;
+  if (!build) return undefined;
+  return { mine: await freshGateway(f), base: await freshGateway(f, build) };
 }
 
 function mean(a: LoadResult, b: LoadResult): LoadResult {
@@ -203,7 +217,6 @@ export async function runGatewayBench(sizes: GatewayBenchSizes) {
   const f = await fixture(sizes);
   const page = await gql<{ workloads: unknown }>(f.gw.url, f.token, LIST);
   const bare = await startBareProcess(page.data?.workloads);
-  const url = `${f.gw.url}/graphql`;
   const spec = aSpec({ accelerators: { count: 8 } });
   const all = {
     // The gateway's fixed cost per request: HTTP, authentication, rate limit, context and metrics,
@@ -218,9 +231,12 @@ export async function runGatewayBench(sizes: GatewayBenchSizes) {
   // BENCH_GATEWAY_OPS=list,get: only these operations (for profiling or comparing one change).
   const only = process.env.BENCH_GATEWAY_OPS?.split(',');
   const ops = Object.fromEntries(Object.entries(all).filter(([, op]) => !only || only.includes(op.slug)));
-  const base = await baseline(f);
+  const compared = await comparison(f);
+  // The gateway measured: the one that served the seeding, or a fresh one beside the baseline's.
+  const subject: Served = compared?.mine ?? { gw: f.gw, url: `${f.gw.url}/graphql`, token: f.token };
+  const base = compared?.base;
   try {
-    await preflight(f.gw.url, f.token, ops);
+    await preflight(subject.gw.url, subject.token, ops);
     if (base) await preflight(base.gw.url, base.token, ops);
     await preflight(bare.url, undefined, { hello: { query: '{ hello }' }, list: { query: LIST } });
     const o = { connections: sizes.connections, seconds: sizes.seconds };
@@ -230,8 +246,8 @@ export async function runGatewayBench(sizes: GatewayBenchSizes) {
     const results: Record<string, LoadResult & { shareOfCeiling: number }> = {};
     const baselineResults: Record<string, LoadResult & { changeOfThisBuild: number }> = {};
     for (const [name, { slug, ...op }] of Object.entries(ops)) {
-      const mine = () => load(url, op, { ...o, token: f.token });
-      let r = await profiled(f.gw, slug, mine);
+      const mine = () => load(subject.url, op, { ...o, token: subject.token });
+      let r = await profiled(subject.gw, slug, mine);
       if (base) {
         const theirs = () => load(base.url, op, { ...o, token: base.token });
         const [b1, b2] = [await theirs(), await theirs()];
@@ -247,7 +263,7 @@ export async function runGatewayBench(sizes: GatewayBenchSizes) {
         shareOfCeiling: Number((r.requestsPerSecond / ceiling.requestsPerSecond).toFixed(3)),
       };
     }
-    const { rss } = await f.gw.memory();
+    const { rss } = await subject.gw.memory();
     return {
       benchmark: 'gateway throughput',
       date: new Date().toISOString(),
@@ -280,6 +296,7 @@ export async function runGatewayBench(sizes: GatewayBenchSizes) {
     };
   } finally {
     await base?.gw.stop();
+    await compared?.mine.gw.stop();
     await bare.stop();
     await f.gw.stop();
     for (const ns of f.namespaces) await deleteTestNamespace(f.client, ns);

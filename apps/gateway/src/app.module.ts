@@ -23,6 +23,7 @@ import { TransparencyResolver } from './graphql/transparency/transparency.resolv
 import { UsageResolver } from './graphql/usage/usage.resolver';
 import { SubmitWorkload } from './graphql/workloads/submit-workload.use-case';
 import { ListWorkloads } from './graphql/workloads/list-workloads.use-case';
+import { readPlainFieldsInline } from './graphql/plain-fields';
 import { WorkloadOrder } from './graphql/workloads/workload-order';
 import { WorkloadWatch } from './graphql/workloads/workload-watch';
 import { WorkloadsResolver } from './graphql/workloads/workloads.resolver';
@@ -79,6 +80,8 @@ function graphqlOptions(config: GatewayConfig, deps: GatewayDeps): MercuriusDriv
     // A query seen JIT_MIN_USES times is compiled (graphql-jit) while the event loop has room; until
     // then, and for variables always, graphql-js validates and executes it (ADR 14).
     jit: { minCount: JIT_MIN_USES, eluThreshold: 0.9 },
+    // Plain fields read inline by compiled queries, not through a resolver each (plain-fields.ts).
+    transformSchema: readPlainFieldsInline,
     // Credentials travel only in the Authorization header (or the WebSocket's connection_init), never
     // in cookies, so a cross-site request carries none: CSRF prevention would only break WebSockets.
     csrfPrevention: false,
