@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gatewayConfig, loadOrCreateDevKey, mintDevToken, type GatewayConfig } from '@kentaur/gateway';
@@ -83,7 +83,7 @@ function startServe(
 export async function startGatewayProcess(
   overrides: Partial<GatewayConfig>,
   build?: string,
-): Promise<ServerProcess & { logFile: string; token(req: { tenant: string }): Promise<string> }> {
+): Promise<ServerProcess & { token(req: { tenant: string }): Promise<string> }> {
   const dir = mkdtempSync(join(tmpdir(), 'kentaur-bench-gw-'));
   const devTokenKeyFile = join(dir, 'dev-token.key');
   // Validated here, so that a wrong field fails in the benchmark with the gateway's own message.
@@ -101,8 +101,21 @@ export async function startGatewayProcess(
     BENCH_SERVE_CONFIG: JSON.stringify(config),
     ...(build ? { BENCH_SERVE_GATEWAY: build } : {}),
   };
-  const server = await startServe('gateway', env, logFile);
-  return { ...server, logFile, token: (req) => mintDevToken(loadOrCreateDevKey(devTokenKeyFile), req) };
+  // The log (an access-log line per request: hundreds of MB over a comparison run) goes with the
+  // process; a gateway that fails to start says why with its last lines.
+  const server = await startServe('gateway', env, logFile).catch((e: Error) => {
+    const tail = readFileSync(logFile, 'utf8').split('\n').slice(-25).join('\n');
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`${e.message}; its log ends:\n${tail}`);
+  });
+  return {
+    ...server,
+    stop: async () => {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    token: (req) => mintDevToken(loadOrCreateDevKey(devTokenKeyFile), req),
+  };
 }
 
 /** The bare ceilings of serve.js: `{ hello }`, and `workloads(first: 50)` answering `page`. */
