@@ -115,7 +115,7 @@ interface Served {
 
 /** A new gateway process of `build` (else this build) on the fixture's cluster, its cache warm. */
 async function freshGateway(f: Fixture, build?: string): Promise<Served> {
-  const gw = await startGatewayProcess(gatewayOptions(f.system), build && resolve(build));
+  const gw = await startGatewayProcess({ namespace: f.system }, build && resolve(build));
   const token = await gw.token({ tenant: f.tenant });
   await waitFor('the gateway has the tenant cached', async () => {
     const r = await gql<{ workload: { id: string } | null }>(gw.url, token, GET, { id: f.someId });
@@ -154,11 +154,6 @@ function mean(a: LoadResult, b: LoadResult): LoadResult {
   };
 }
 
-function gatewayOptions(namespace: string) {
-  // The bench measures throughput, not the per-tenant limiter (which would answer 429).
-  return { namespace, rateLimit: { burst: 1_000_000, perSecond: 1_000_000 } };
-}
-
 /** Pools discovered (by a controller that is then stopped), a tenant with seeded workloads, a gateway. */
 async function fixture(sizes: GatewayBenchSizes): Promise<Fixture> {
   const client = testClient();
@@ -176,7 +171,7 @@ async function fixture(sizes: GatewayBenchSizes): Promise<Fixture> {
   // The controller's work would share the cores with the measurement: only its pools stay.
   await controller.stop();
   const tenant = await createTenant(client, { name: 'bench', quota: { guaranteedCU: 100, limitCU: 100 } });
-  const gw = await startGatewayProcess(gatewayOptions(system));
+  const gw = await startGatewayProcess({ namespace: system });
   const token = await gw.token({ tenant });
   const submit = () =>
     gql<{ submitWorkload: { workload: { id: string } } }>(gw.url, token, SUBMIT, {

@@ -94,6 +94,8 @@ export async function startGatewayProcess(
     mode: 'sandbox',
     devTokenKeyFile,
     apiKeyPepper: 'bench-pepper',
+    // Benchmarks measure throughput, not the per-tenant limiter (which would answer 429).
+    rateLimit: { burst: 1_000_000, perSecond: 1_000_000 },
     ...overrides,
   });
   const logFile = join(dir, 'gateway.log');
