@@ -5,6 +5,7 @@
 import type { ConfigMap } from 'kubernetes-types/core/v1';
 import {
   ConfigMaps,
+  isConflict,
   Informer,
   LeaderElector,
   Leases,
@@ -298,17 +299,29 @@ describe('LeaderElector', () => {
     b.start();
     await new Promise((r) => setTimeout(r, 600));
     expect(b.isLeader()).toBe(false);
-    // An administrator (or another replica's clock) hands the Lease to b3.
-    const lease = await client.get<{ metadata: object; spec: Record<string, unknown> } & KubeObject>(
-      Leases,
-      'kentaur-controller',
-      ns,
-    );
-    const handedAt = Date.now();
-    await client.replace(Leases, {
-      ...lease,
-      spec: { ...lease.spec, holderIdentity: 'b3', renewTime: microTime(handedAt) },
-    });
+    // An administrator (or another replica's clock) hands the Lease to b3: read, modify, write, again
+    // when a3's renewal came in between (409 Conflict).
+    let handedAt = 0;
+    for (let handed = false; !handed;) {
+      const lease = await client.get<{ metadata: object; spec: Record<string, unknown> } & KubeObject>(
+        Leases,
+        'kentaur-controller',
+        ns,
+      );
+      handedAt = Date.now();
+      handed = await client
+        .replace(Leases, {
+          ...lease,
+          spec: { ...lease.spec, holderIdentity: 'b3', renewTime: microTime(handedAt) },
+        })
+        .then(
+          () => true,
+          (e: unknown) => {
+            if (isConflict(e)) return false;
+            throw e;
+          },
+        );
+    }
     await waitFor('a3 to step down', () => Promise.resolve(a.isLeader() ? undefined : true), {
       timeoutMs: 5_000,
     });
