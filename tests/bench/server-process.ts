@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gatewayConfig, loadOrCreateDevKey, mintDevToken, type GatewayConfig } from '@kentaur/gateway';
@@ -39,6 +39,8 @@ function startServe(
     env: { ...process.env, ...env },
     stdio: ['ignore', stdout, 'inherit', 'ipc'],
   });
+  // The child holds its own copy of the descriptor.
+  if (typeof stdout === 'number') closeSync(stdout);
   let next = 0;
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
@@ -122,7 +124,12 @@ export async function startGatewayProcess(
 
 /** The bare ceilings of serve.js: `{ hello }`, and `workloads(first: 50)` answering `page`. */
 export async function startBareProcess(page: unknown): Promise<ServerProcess> {
-  const file = join(mkdtempSync(join(tmpdir(), 'kentaur-bench-page-')), 'page.json');
+  const dir = mkdtempSync(join(tmpdir(), 'kentaur-bench-page-'));
+  const file = join(dir, 'page.json');
   writeFileSync(file, JSON.stringify(page ?? null));
-  return startServe('bare', { BENCH_SERVE_PAGE_FILE: file });
+  // serve.js reads the page when it starts: the file is not needed after that.
+  const server = await startServe('bare', { BENCH_SERVE_PAGE_FILE: file }).finally(() =>
+    rmSync(dir, { recursive: true, force: true }),
+  );
+  return server;
 }
