@@ -129,7 +129,8 @@ async function freshGateway(f: Fixture, build?: string): Promise<Served> {
  * the commit before a change), each in a new gateway process on the same cluster and tenant. Each
  * operation is loaded four times, this build, the baseline, the baseline, this build (ABBA), so
  * that the machine's drift in speed, which on a shared VM moves the ceiling by a factor of two
- * between runs minutes apart, falls on both alike; each side reports the mean of its two loads.
+ * between runs minutes apart, falls on both alike; each side reports the mean of its loads.
+ * BENCH_GATEWAY_ROUNDS=<n> repeats the four n times (one round resolves about ±10 %).
  * Both processes start after the seeding: the gateway that served the 200 submissions answered 9 %
  * (list) and 18 % (get) slower than a fresh one of the same build (2026-12-06, an A/A run).
  */
@@ -139,18 +140,66 @@ async function comparison(f: Fixture): Promise<{ mine: Served; base: Served } | 
   return { mine: await freshGateway(f), base: await freshGateway(f, build) };
 }
 
-function mean(a: LoadResult, b: LoadResult): LoadResult {
-  const avg = (x: number, y: number) => Math.round((x + y) / 2);
+/** The mean of several loads of one operation: rates and percentiles averaged, counts summed. */
+function mean(runs: LoadResult[]): LoadResult {
+  const avg = (pick: (r: LoadResult) => number) =>
+    Math.round(runs.reduce((sum, r) => sum + pick(r), 0) / runs.length);
+  const sum = (pick: (r: LoadResult) => number) => runs.reduce((total, r) => total + pick(r), 0);
   return {
-    requestsPerSecond: avg(a.requestsPerSecond, b.requestsPerSecond),
+    requestsPerSecond: avg((r) => r.requestsPerSecond),
     latencyMs: {
-      p50: avg(a.latencyMs.p50, b.latencyMs.p50),
-      p99: avg(a.latencyMs.p99, b.latencyMs.p99),
-      max: Math.max(a.latencyMs.max, b.latencyMs.max),
+      p50: avg((r) => r.latencyMs.p50),
+      p99: avg((r) => r.latencyMs.p99),
+      max: Math.max(...runs.map((r) => r.latencyMs.max)),
     },
-    requests: a.requests + b.requests,
-    errors: a.errors + b.errors,
-    non2xx: a.non2xx + b.non2xx,
+    requests: sum((r) => r.requests),
+    errors: sum((r) => r.errors),
+    non2xx: sum((r) => r.non2xx),
+  };
+}
+
+/** Rounds of a comparison, BENCH_GATEWAY_ROUNDS (default 1). */
+function rounds(): number {
+  const given = process.env.BENCH_GATEWAY_ROUNDS;
+  const n = given === undefined ? 1 : Number(given);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`BENCH_GATEWAY_ROUNDS=${given}: give a whole number of rounds, 1 or more`);
+  return n;
+}
+
+/**
+ * One operation loaded on this build (`mine`) and the baseline (`theirs`) in ABBA order, `n` times
+ * over: the machine's drift within a round falls on both sides alike, and the rounds show how far
+ * one comparison can be trusted. `first` is this build's first load, already run (it may be
+ * profiled). The change is of the means; each round's own change is reported beside it.
+ */
+async function abba(
+  first: LoadResult,
+  mine: () => Promise<LoadResult>,
+  theirs: () => Promise<LoadResult>,
+  n: number,
+) {
+  const ours: LoadResult[] = [];
+  const base: LoadResult[] = [];
+  const perRound: number[] = [];
+  for (let round = 0; round < n; round++) {
+    const a1 = round === 0 ? first : await mine();
+    const [b1, b2] = [await theirs(), await theirs()];
+    const a2 = await mine();
+    ours.push(a1, a2);
+    base.push(b1, b2);
+    const change =
+      (a1.requestsPerSecond + a2.requestsPerSecond) / (b1.requestsPerSecond + b2.requestsPerSecond) - 1;
+    perRound.push(Number(change.toFixed(3)));
+  }
+  const [m, b] = [mean(ours), mean(base)];
+  return {
+    mine: m,
+    baseline: {
+      ...b,
+      changeOfThisBuild: Number((m.requestsPerSecond / b.requestsPerSecond - 1).toFixed(3)),
+      ...(n > 1 ? { changeByRound: perRound } : {}),
+    },
   };
 }
 
@@ -235,23 +284,26 @@ export async function runGatewayBench(sizes: GatewayBenchSizes) {
     if (base) await preflight(base.gw.url, base.token, ops);
     await preflight(bare.url, undefined, { hello: { query: '{ hello }' }, list: { query: LIST } });
     const o = { connections: sizes.connections, seconds: sizes.seconds };
-    const ceiling = await load(`${bare.url}/graphql`, { query: '{ hello }' }, o);
+    // Profiled too (as `hello`), so that the gateway's profile of `{ __typename }` can be set
+    // against what the same request costs the bare stack.
+    const ceiling = await profiled(bare, 'hello', () =>
+      load(`${bare.url}/graphql`, { query: '{ hello }' }, o),
+    );
     const listCeiling =
       only && !only.includes('list') ? undefined : await load(`${bare.url}/graphql`, { query: LIST }, o);
     const results: Record<string, LoadResult & { shareOfCeiling: number }> = {};
-    const baselineResults: Record<string, LoadResult & { changeOfThisBuild: number }> = {};
+    const baselineResults: Record<
+      string,
+      LoadResult & { changeOfThisBuild: number; changeByRound?: number[] }
+    > = {};
     for (const [name, { slug, ...op }] of Object.entries(ops)) {
       const mine = () => load(subject.url, op, { ...o, token: subject.token });
       let r = await profiled(subject.gw, slug, mine);
       if (base) {
         const theirs = () => load(base.url, op, { ...o, token: base.token });
-        const [b1, b2] = [await theirs(), await theirs()];
-        r = mean(r, await mine());
-        const b = mean(b1, b2);
-        baselineResults[name] = {
-          ...b,
-          changeOfThisBuild: Number((r.requestsPerSecond / b.requestsPerSecond - 1).toFixed(3)),
-        };
+        const compared = await abba(r, mine, theirs, rounds());
+        r = compared.mine;
+        baselineResults[name] = compared.baseline;
       }
       results[name] = {
         ...r,

@@ -2,11 +2,15 @@
 // A flame summary of a V8 CPU profile (.cpuprofile, from `node --cpu-prof` or the inspector's
 // Profiler, e.g. BENCH_GATEWAY_PROFILE=<dir> in tests/bench/gateway-bench.ts):
 //
-//   node tests/bench/profile-summary.js <file.cpuprofile> [--top 25] [--no-map] > summary.txt
+//   node tests/bench/profile-summary.js <file.cpuprofile> [--top 25] [--no-map] [--requests N]
 //
 // Prints the functions with the most self time (samples where the function was running) and the most
 // total time (samples where it was anywhere on the stack, counted once per sample even when it
-// recurses), each with file:line and its share of all samples and of the busy ones (without idle).
+// recurses), each with file:line and its share of all samples and of the busy ones (without idle),
+// then the self time by package (a node_modules package, a directory of this repository, Node's own
+// code, or V8's: GC, program). With --requests N (the requests served while profiled, e.g.
+// autocannon's total) each package's time is also given in microseconds per request, so that the
+// profiles of two servers under the same load compare line by line.
 //
 // Files that Jest compiled with swc (the repository's TypeScript and the ESM-only packages of
 // jest.common.js) are profiled as swc's output, whose lines are not the source's: they are compiled
@@ -27,12 +31,18 @@ function usage() {
 }
 
 const args = process.argv.slice(2);
-const file = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--top');
+const valued = ['--top', '--requests'];
+const file = args.find((a, i) => !a.startsWith('--') && !valued.includes(args[i - 1]));
 if (!file) usage();
-const topIndex = args.indexOf('--top');
-const top = topIndex >= 0 ? Number(args[topIndex + 1]) : 25;
+const option = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const top = option('--top', 25);
+const requests = option('--requests', undefined);
 const mapLines = !args.includes('--no-map');
 if (!Number.isInteger(top) || top < 1) usage();
+if (requests !== undefined && !(Number.isInteger(requests) && requests > 0)) usage();
 
 /** Source maps of files Jest compiles, made on demand: path → TraceMap | null. */
 const maps = new Map();
@@ -128,8 +138,38 @@ function table(title, m) {
   return `${title}\n  of all   of busy       time  function file:line\n${lines.map((l) => `${l}\n`).join('')}`;
 }
 
+/** Where a function lives: its npm package, its directory in this repository, Node's or V8's own. */
+function packageOf(key) {
+  const at = key.lastIndexOf(' ');
+  const loc = key.slice(at + 1);
+  if (loc === '') return `(v8) ${key.slice(0, at)}`; // (garbage collector), (program)
+  if (loc.startsWith('node:')) return 'node: (runtime)';
+  const pkg = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(loc);
+  if (pkg) return pkg[1];
+  const dir = /^((?:apps|packages|tests)\/[^/]+)/.exec(loc);
+  return dir ? dir[1] : loc.replace(/:\d+$/, '');
+}
+
+function byPackage() {
+  const m = new Map();
+  for (const [k, n] of self) {
+    if (k.startsWith('(root)') || k.startsWith('(idle)')) continue;
+    add(m, packageOf(k), n);
+  }
+  const rows = [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
+  const perRequest = (n) => (requests ? `${((n * msPerSample * 1000) / requests).toFixed(1).padStart(7)} µs/req  ` : '');
+  const head = requests ? `  of busy       time   per request  package\n` : `  of busy       time  package\n`;
+  const lines = rows.map(
+    ([k, n]) => `${pct(n, busy)}  ${(n * msPerSample).toFixed(0).padStart(7)} ms  ${perRequest(n)}${k}`,
+  );
+  const busyLine = requests
+    ? `busy ${((busy * msPerSample * 1000) / requests).toFixed(1)} µs per request (${requests} requests)\n`
+    : '';
+  return `self time by package\n${busyLine}${head}${lines.map((l) => `${l}\n`).join('')}`;
+}
+
 process.stdout.write(
   `${file}: ${totalSamples} samples over ${((profile.endTime - profile.startTime) / 1e6).toFixed(1)} s, ` +
     `${pct(busy, totalSamples).trim()} busy (not idle)\n\n` +
-    `${table(`top ${top} by self time`, self)}\n${table(`top ${top} by total time`, total)}`,
+    `${table(`top ${top} by self time`, self)}\n${table(`top ${top} by total time`, total)}\n${byPackage()}`,
 );

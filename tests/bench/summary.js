@@ -31,7 +31,11 @@ const HEADLINES = {
     (f.baseline
       ? '; against the baseline build (ABBA): ' +
         Object.entries(f.baseline.results)
-          .map(([op, r]) => `${op} ${r.requestsPerSecond} req/s (${(r.changeOfThisBuild * 100).toFixed(1)} %)`)
+          .map(([op, r]) => {
+            const pct = (x) => (x * 100).toFixed(1);
+            const byRound = r.changeByRound ? `; rounds ${r.changeByRound.map(pct).join(', ')} %` : '';
+            return `${op} ${r.requestsPerSecond} req/s (${pct(r.changeOfThisBuild)} %${byRound})`;
+          })
           .join(', ')
       : ''),
   memory: (f) =>

@@ -23,7 +23,7 @@ import { SubmitWorkload } from './graphql/workloads/submit-workload.use-case';
 import { WorkloadWatch } from './graphql/workloads/workload-watch';
 import { TransparencyResolver } from './graphql/transparency/transparency.resolver';
 import { GatewayError } from './errors';
-import { AccessLog } from './http/access-log';
+import { gatewayLogging } from './http/logging';
 import { RateLimiter } from './http/rate-limiter';
 import { GatewayMetrics } from './metrics/gateway-metrics';
 import { GatewayState } from './kube/gateway-state';
@@ -37,24 +37,6 @@ export interface RunningGateway {
   state: GatewayState;
   watch: WorkloadWatch;
   stop(): Promise<void>;
-}
-
-/** Pino options: tokens and keys never reach the logs (the Authorization header is redacted). */
-function loggerOptions(level: string, stream: NodeJS.WritableStream | undefined) {
-  return {
-    level,
-    ...(stream ? { stream } : {}),
-    redact: {
-      paths: [
-        'req.headers.authorization',
-        'req.headers.cookie',
-        'headers.authorization',
-        '*.token',
-        '*.apiKey',
-      ],
-      censor: '[redacted]',
-    },
-  };
 }
 
 function buildDeps(config: GatewayConfig, log: (reference: string, error: unknown) => void): GatewayDeps {
@@ -143,9 +125,7 @@ export async function startGateway(given: GatewayConfig): Promise<RunningGateway
   const timeouts = config.httpTimeouts ?? DEFAULT_HTTP_TIMEOUTS;
   const adapter = new FastifyAdapter({
     bodyLimit: config.limits.maxBodyBytes,
-    logger: loggerOptions(config.logLevel, config.logStream),
-    // One access-log line per request, in place of Fastify's two.
-    logController: new AccessLog(),
+    ...gatewayLogging(config.logLevel, config.logStream),
     // Slow clients (slowloris) are cut off: see HttpTimeouts.
     requestTimeout: timeouts.requestMs,
     keepAliveTimeout: timeouts.keepAliveMs,
