@@ -10,6 +10,8 @@ export interface ControllerSample {
   rssBytes: number;
   heapUsedBytes: number;
   apiRequests: number;
+  /** API requests by `VERB resource` (e.g. `PUT workloads/status`), every status code together. */
+  apiRequestsBy: Map<string, number>;
   admissions: number;
 }
 
@@ -24,6 +26,33 @@ export function metricSum(text: string, name: string): number {
   return sum;
 }
 
+/** `kentaur_api_requests_total` summed by verb and resource: `PUT workloads/status` → count. */
+export function apiRequestsByResource(text: string): Map<string, number> {
+  const by = new Map<string, number>();
+  const sample = /^kentaur_api_requests_total\{(.*)\} (\S+)$/;
+  for (const line of text.split('\n')) {
+    const m = sample.exec(line);
+    if (!m) continue;
+    const labels = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
+    const key = `${labels['verb']} ${labels['resource'] ?? 'other'}`;
+    by.set(key, (by.get(key) ?? 0) + Number(m[2]));
+  }
+  return by;
+}
+
+/** What `after` has more of than `before`, per admission, most first. */
+export function requestsPerAdmission(
+  before: Map<string, number>,
+  after: Map<string, number>,
+  admissions: number,
+): { what: string; perAdmission: number; total: number }[] {
+  return [...after.entries()]
+    .map(([what, n]) => ({ what, total: n - (before.get(what) ?? 0) }))
+    .filter((r) => r.total > 0)
+    .sort((a, b) => b.total - a.total)
+    .map((r) => ({ ...r, perAdmission: Math.round((r.total / Math.max(1, admissions)) * 100) / 100 }));
+}
+
 export async function sampleController(metricsUrl: string): Promise<ControllerSample> {
   const text = await (await fetch(metricsUrl)).text();
   return {
@@ -31,6 +60,7 @@ export async function sampleController(metricsUrl: string): Promise<ControllerSa
     rssBytes: metricSum(text, 'kentaur_process_resident_memory_bytes'),
     heapUsedBytes: metricSum(text, 'kentaur_nodejs_heap_size_used_bytes'),
     apiRequests: metricSum(text, 'kentaur_api_requests_total'),
+    apiRequestsBy: apiRequestsByResource(text),
     admissions: metricSum(text, 'kentaur_admission_attempts_total{result="admitted"'),
   };
 }

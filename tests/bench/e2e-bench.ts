@@ -30,7 +30,12 @@ import { installCrds } from '../support/crds';
 import { seededRandom } from '../support/random';
 import { createTenant } from '../support/tenants';
 import { apiServerWork, readApiServerMetrics } from './apiserver-metrics';
-import { samplePeaks, sampleController, startBenchController } from './bench-controller';
+import {
+  requestsPerAdmission,
+  samplePeaks,
+  sampleController,
+  startBenchController,
+} from './bench-controller';
 import { machine } from './figures';
 
 /**
@@ -407,6 +412,12 @@ export async function runE2eBench(sizes: E2eBenchSizes, log: (line: string) => v
         heapUsedMiBPeak: Math.round(peakHeap / 2 ** 20),
         apiRequests: after.apiRequests - before.apiRequests,
         apiRequestsPerAdmission: round((after.apiRequests - before.apiRequests) / Math.max(1, admissions), 2),
+        // Which requests those are, by verb and resource (the controller's own /metrics).
+        apiRequestsPerAdmissionByResource: requestsPerAdmission(
+          before.apiRequestsBy,
+          after.apiRequestsBy,
+          admissions,
+        ),
       },
       // Where the API server's time went while Kentaur admitted and the fleet ran the work.
       apiServer: apiServerWork(apiBefore, apiAfter, { seconds: drainSeconds, pods }),

@@ -356,7 +356,9 @@ describe('e2e: the gateway', () => {
     expect(controllerText).toMatch(
       /kentaur_reconcile_duration_seconds_count{controller="workloads",outcome="success"} [1-9]/,
     );
-    expect(controllerText).toMatch(/kentaur_api_requests_total{verb="PUT",code="200"} [1-9]/);
+    expect(controllerText).toMatch(
+      /kentaur_api_requests_total{verb="PUT",code="200",resource="workloads\/status"} [1-9]/,
+    );
     expect(controllerText).toMatch(/kentaur_controller_leading 1/);
     // Finished work keeps the site it was admitted to.
     expect(controllerText).toMatch(/kentaur_workloads{phase="Succeeded",tier="sme",site="dk-1"} [1-9]/);

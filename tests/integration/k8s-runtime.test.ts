@@ -10,6 +10,7 @@ import {
   LeaderElector,
   Leases,
   microTime,
+  Namespaces,
   type KubeClient,
   type KubeObject,
   waitFor,
@@ -44,6 +45,43 @@ describe('KubeClient', () => {
       for (const w of watches) await w.return(undefined);
     } finally {
       stop.abort();
+      client.close();
+    }
+  });
+
+  it('reports each answered request to `observe` with its verb, status and resource', async () => {
+    const seen: string[] = [];
+    const client = testClient({
+      observe: (verb, status, seconds, resource) => {
+        expect(seconds).toBeGreaterThanOrEqual(0);
+        seen.push(`${verb} ${status} ${resource}`);
+      },
+    });
+    const ns = await createTestNamespace(client, 'observed');
+    try {
+      seen.length = 0;
+      const made = await client.create(ConfigMaps, cm('observed'), { namespace: ns });
+      await client.replace(ConfigMaps, { ...made, data: { a: '1' } }, { namespace: ns });
+      await client.patch(ConfigMaps, 'observed', { data: { b: '2' } }, { namespace: ns });
+      await client.list(ConfigMaps, { namespace: ns });
+      await client.get(ConfigMaps, 'missing', ns).catch(() => undefined);
+      const ready = await client.get<KubeObject>(Namespaces, ns);
+      await client.replace(Namespaces, ready, { subresource: 'status' }).catch(() => undefined);
+      await client.request({ method: 'GET', path: '/version' });
+      await client.delete(ConfigMaps, 'observed', { namespace: ns });
+      expect(seen).toEqual([
+        'POST 201 configmaps',
+        'PUT 200 configmaps',
+        'PATCH 200 configmaps',
+        'GET 200 configmaps',
+        'GET 404 configmaps',
+        'GET 200 namespaces',
+        'PUT 200 namespaces/status',
+        'GET 200 other',
+        'DELETE 200 configmaps',
+      ]);
+    } finally {
+      await client.delete(Namespaces, ns).catch(() => undefined);
       client.close();
     }
   });

@@ -45,8 +45,11 @@ export interface KubeClientOptions {
   maxThrottleRetries?: number;
   maxRetryAfterSeconds?: number;
   sleep?: (ms: number) => Promise<void>;
-  /** Called after every answered non-watch request, for metrics: verb, HTTP status, seconds. */
-  observe?: (verb: string, statusCode: number, seconds: number) => void;
+  /**
+   * Called after every answered non-watch request, for metrics: verb, HTTP status, seconds, and the
+   * resource (`workloads`, `pods/status`; `other` for a request by path, such as `/version`).
+   */
+  observe?: (verb: string, statusCode: number, seconds: number, resource: string) => void;
 }
 
 export interface RequestOptions {
@@ -56,6 +59,13 @@ export interface RequestOptions {
   body?: unknown;
   contentType?: string;
   timeoutMs?: number;
+  /** The resource, and subresource if any, for metrics (`pods/status`); default `other`. */
+  resource?: string;
+}
+
+/** A resource's name in metrics: its plural, with the subresource if any (`workloads/status`). */
+export function resourceName(type: Pick<ResourceType, 'plural'>, subresource?: string): string {
+  return subresource ? `${type.plural}/${subresource}` : type.plural;
 }
 
 export interface ListOptions {
@@ -177,7 +187,11 @@ export class KubeClient {
   }
 
   get<T extends KubeObject>(type: ResourceType, name: string, namespace?: string): Promise<T> {
-    return this.request<T>({ method: 'GET', path: this.path(type, { namespace, name }) });
+    return this.request<T>({
+      method: 'GET',
+      path: this.path(type, { namespace, name }),
+      resource: resourceName(type),
+    });
   }
 
   list<T extends KubeObject>(type: ResourceType, opts: ListOptions = {}): Promise<KubeList<T>> {
@@ -186,6 +200,7 @@ export class KubeClient {
       method: 'GET',
       path: this.path(type, { namespace }),
       query: { ...query },
+      resource: resourceName(type),
     });
   }
 
@@ -210,6 +225,7 @@ export class KubeClient {
       path: this.path(type, { namespace }),
       body: obj,
       query: writeQuery(opts),
+      resource: resourceName(type),
     });
   }
 
@@ -224,7 +240,13 @@ export class KubeClient {
       name: obj.metadata?.name,
       subresource: opts.subresource,
     };
-    return this.request<T>({ method: 'PUT', path: this.path(type, ref), body: obj, query: writeQuery(opts) });
+    return this.request<T>({
+      method: 'PUT',
+      path: this.path(type, ref),
+      body: obj,
+      query: writeQuery(opts),
+      resource: resourceName(type, opts.subresource),
+    });
   }
 
   patch<T extends KubeObject>(
@@ -242,6 +264,7 @@ export class KubeClient {
       body: patch,
       contentType: patchContentTypes[patchType],
       query: { ...writeQuery(opts), force: opts.force },
+      resource: resourceName(type, opts.subresource),
     });
   }
 
@@ -260,6 +283,7 @@ export class KubeClient {
     return this.request<KubeObject>({
       method: 'DELETE',
       path: this.path(type, { namespace: opts.namespace, name }),
+      resource: resourceName(type),
       body: {
         apiVersion: 'v1',
         kind: 'DeleteOptions',
@@ -345,7 +369,7 @@ export class KubeClient {
     const res = await this.open({ ...req, timeoutMs: req.timeoutMs ?? this.requestTimeoutMs });
     const body = await readBody(res);
     const statusCode = res.statusCode ?? 500;
-    this.observe?.(req.method, statusCode, (performance.now() - started) / 1000);
+    this.observe?.(req.method, statusCode, (performance.now() - started) / 1000, req.resource ?? 'other');
     return { statusCode, headers: res.headers, body };
   }
 }

@@ -63,8 +63,8 @@ export class ControllerMetrics {
 
   readonly apiRequests = new Counter({
     name: 'kentaur_api_requests_total',
-    help: 'Requests to the Kubernetes API server, by verb and HTTP status code.',
-    labelNames: ['verb', 'code'] as const,
+    help: 'Requests to the Kubernetes API server, by verb, HTTP status code and resource (workloads/status).',
+    labelNames: ['verb', 'code', 'resource'] as const,
     registers: [this.registry],
   });
 
@@ -129,8 +129,8 @@ export class ControllerMetrics {
   }
 
   /** The `observe` hook of the KubeClient. */
-  readonly apiObserver = (verb: string, statusCode: number, seconds: number): void => {
-    this.apiRequests.inc({ verb, code: String(statusCode) });
+  readonly apiObserver = (verb: string, statusCode: number, seconds: number, resource: string): void => {
+    this.apiRequests.inc({ verb, code: String(statusCode), resource });
     this.apiLatency.observe({ verb }, seconds);
   };
 }

@@ -4,6 +4,7 @@ import { makeWorkload } from '@kentaur/testing';
 import { VendorRegistry } from '@kentaur/vendors';
 import type { Job } from 'kubernetes-types/batch/v1';
 import {
+  ATTEMPT_LABEL,
   desiredObjects,
   fencedDeadline,
   fenceRenewal,
@@ -105,7 +106,10 @@ describe('desiredObjects', () => {
 
 describe('observedPhase', () => {
   const w = makeWorkload('w', 'ns').replicas(2).obj();
-  const pod = (phase: string): Pod => ({ status: { phase } });
+  const pod = (phase: string, attempt = '0'): Pod => ({
+    metadata: { labels: { [ATTEMPT_LABEL]: attempt } },
+    status: { phase },
+  });
   it.each([
     [
       'Job complete',
@@ -132,6 +136,24 @@ describe('observedPhase', () => {
       'Running',
     ],
     ['no pods yet', { pods: [] }, 'Admitted'],
+    [
+      "an earlier attempt's pods still running, none of this attempt's",
+      { pods: [pod('Running', '1'), pod('Running', '1')], workload: { ...w, status: { attempts: 2 } } },
+      'Admitted',
+    ],
+    [
+      "this attempt's pods running beside an earlier attempt's",
+      {
+        pods: [pod('Running', '1'), pod('Running', '2'), pod('Running', '2')],
+        workload: { ...w, status: { attempts: 2 } },
+      },
+      'Running',
+    ],
+    [
+      'pods without an attempt label (not rendered by Kentaur)',
+      { pods: [{ status: { phase: 'Running' } }, { status: { phase: 'Running' } }] },
+      'Admitted',
+    ],
   ] as const)('%s → %s', (_name, objs, phase) => {
     expect(observedPhase({ workload: w, pods: [], ...objs } as Parameters<typeof observedPhase>[0])).toBe(
       phase,

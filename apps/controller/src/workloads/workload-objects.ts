@@ -180,10 +180,15 @@ export function observedPhase(o: {
   // Started = running or already finished. Finished pods leave the controller's pod cache (it
   // keeps only pods that hold devices), so finished replicas are counted from the Job's status;
   // pods succeed a moment before the Job says Complete, and that moment is not "not started".
-  const running = o.pods.filter((p) => p.status?.phase === 'Running').length;
+  // Only this attempt's pods: an earlier admission's may still run or terminate after its Job was
+  // deleted (the garbage collector removes them later), and counting them once called a new
+  // attempt Running while its own Job had no pod at all (`npm run bench -- e2e`, 2026-12-07).
+  const attempt = attemptOf(o.workload);
+  const pods = o.pods.filter((p) => p.metadata?.labels?.[ATTEMPT_LABEL] === attempt);
+  const running = pods.filter((p) => p.status?.phase === 'Running').length;
   const succeeded = Math.max(
     o.job?.status?.succeeded ?? 0,
-    o.pods.filter((p) => p.status?.phase === 'Succeeded').length,
+    pods.filter((p) => p.status?.phase === 'Succeeded').length,
   );
   const ready = o.deployment?.status?.readyReplicas ?? 0;
   return Math.max(running + succeeded, ready) >= replicas ? 'Running' : 'Admitted';
