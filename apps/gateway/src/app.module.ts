@@ -33,7 +33,7 @@ import { requestGuard } from './http/request-guard';
 import type { RateLimiter } from './http/rate-limiter';
 import { ApiKeyStore as ApiKeyStoreToken } from './auth/api-keys';
 import { GatewayState } from './kube/gateway-state';
-import { operationLabel, type GatewayMetrics } from './metrics/gateway-metrics';
+import { rememberingOperationLabel, type GatewayMetrics } from './metrics/gateway-metrics';
 import { VENDOR_REGISTRY } from './kube/tokens';
 import { checkDocument } from './security/document-checks';
 import { queryLimitsRule } from './security/query-limits';
@@ -70,6 +70,7 @@ export const JIT_MIN_USES = 3;
 
 function graphqlOptions(config: GatewayConfig, deps: GatewayDeps): MercuriusDriverConfig {
   const sandbox = config.mode === 'sandbox';
+  const labelOf = rememberingOperationLabel();
   return {
     driver: MercuriusDriver,
     autoSchemaFile: true,
@@ -120,7 +121,7 @@ function graphqlOptions(config: GatewayConfig, deps: GatewayDeps): MercuriusDriv
         context: { reply?: { request?: FastifyRequest } },
       ) => {
         const request = context.reply?.request;
-        if (request) request.operation = operationLabel(schema, document);
+        if (request) request.operation = labelOf(schema, document);
       },
     },
     subscription: {

@@ -126,6 +126,8 @@ export async function startGateway(given: GatewayConfig): Promise<RunningGateway
   const adapter = new FastifyAdapter({
     bodyLimit: config.limits.maxBodyBytes,
     ...gatewayLogging(config.logLevel, config.logStream),
+    // The gateway has no Nest middleware: without @fastify/middie no request runs its empty chain.
+    skipMiddie: true,
     // Slow clients (slowloris) are cut off: see HttpTimeouts.
     requestTimeout: timeouts.requestMs,
     keepAliveTimeout: timeouts.keepAliveMs,

@@ -83,6 +83,35 @@ describe('Authenticator: verified tokens', () => {
     expect(verify).toHaveBeenCalledTimes(2);
   });
 
+  it('answers `remembered` only for a token it verified, until the token expires', async () => {
+    const { authenticator, at } = setup();
+    const token = await mint(60);
+    expect(authenticator.remembered(bearer(token))).toBeUndefined();
+    const principal = await authenticator.authenticate(bearer(token));
+    expect(authenticator.remembered(bearer(token))).toEqual(principal);
+    // Headers that `authenticate` refuses or reads differently are never answered from memory.
+    for (const header of [
+      undefined,
+      '',
+      token,
+      `bearer ${token}`,
+      `Bearer  ${token}`,
+      `Bearer ${token} `,
+      `Basic ${token}`,
+    ])
+      expect(authenticator.remembered(header)).toBeUndefined();
+    at(61);
+    expect(authenticator.remembered(bearer(token))).toBeUndefined();
+  });
+
+  it('never answers an API key from memory', async () => {
+    const accepted: Principal = { subject: 'api-key:a1', role: 'tenant', tenant: 'acme', via: 'api-key' };
+    const { authenticator } = setup({ apiKeys: { verify: () => Promise.resolve(accepted) } });
+    const apiKey = `kt_a1b2c3d4e5f60718_${randomBytes(32).toString('base64url')}`;
+    await expect(authenticator.authenticate(bearer(apiKey))).resolves.toEqual(accepted);
+    expect(authenticator.remembered(bearer(apiKey))).toBeUndefined();
+  });
+
   it('remembers what the token says, not what its tenant may see (each request builds its scope)', async () => {
     // Two tokens of two tenants stay apart: the principal is the token's own.
     const { authenticator } = setup();

@@ -51,6 +51,10 @@ function documents(req: FastifyRequest): unknown[] {
  * Runs before Mercurius parses anything: bounded batches, query length and token count (cheap
  * checks on the raw text, so an abusive document never reaches the parser), then authentication
  * and the per-client rate limit. Body size is Fastify's bodyLimit.
+ *
+ * A Fastify hook in callback style: a token verified a moment ago is answered without waiting
+ * (`Authenticator.remembered`), so the common request passes without a promise; the others wait
+ * for `authenticate`. A refusal is sent from the hook, and then `done` is not called.
  */
 export function requestGuard(o: {
   config: GatewayConfig;
@@ -60,41 +64,37 @@ export function requestGuard(o: {
 }) {
   const { limits } = o.config;
   const checkSource = rememberingSourceCheck(limits);
-  return async (req: FastifyRequest, reply: FastifyReply) => {
-    const docs = documents(req);
+
+  /** Why the request's documents are refused before parsing, if they are. */
+  function refusal(docs: unknown[]): Refusal | undefined {
     if (docs.length > limits.maxBatch)
-      return reject(reply, {
+      return {
         status: 400,
         code: 'BATCH_TOO_LARGE',
         message: `a batch may hold at most ${limits.maxBatch} operations`,
-        extra: {
-          max: limits.maxBatch,
-        },
-      });
+        extra: { max: limits.maxBatch },
+      };
     for (const doc of docs) {
       if (typeof doc !== 'string') continue;
       const v = checkSource(doc);
       if (v)
-        return reject(reply, {
+        return {
           status: 400,
           code: 'QUERY_TOO_COMPLEX',
           message: v.message,
           extra: { limit: v.limit, max: v.max },
-        });
+        };
     }
-    let principal: Principal | undefined;
-    try {
-      principal = await o.authenticator.authenticate(req.headers.authorization);
-    } catch (e) {
-      if (!(e instanceof GatewayError)) throw e;
-      // Failed authentications count against the address: token guessing is rate-limited too.
-      const wait = o.limiter.take(`ip:${req.ip}`, docs.length);
-      if (wait > 0) {
-        o.onRateLimited();
-        return tooMany(reply, wait);
-      }
-      return reject(reply, { status: 401, code: e.code, message: e.message });
-    }
+    return undefined;
+  }
+
+  /** The rate limit of an authenticated (or anonymous) request; false when it was refused. */
+  function withinLimit(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    docs: unknown[],
+    principal: Principal | undefined,
+  ): boolean {
     req.principal = principal;
     const client = principal
       ? principal.tenant
@@ -103,10 +103,43 @@ export function requestGuard(o: {
       : `ip:${req.ip}`;
     // Each operation of a batch counts.
     const wait = o.limiter.take(client, docs.length);
+    if (wait <= 0) return true;
+    o.onRateLimited();
+    tooMany(reply, wait);
+    return false;
+  }
+
+  /** A credential that failed: counted against the address, as token guessing is rate-limited too. */
+  function refused(req: FastifyRequest, reply: FastifyReply, docs: unknown[], e: GatewayError) {
+    const wait = o.limiter.take(`ip:${req.ip}`, docs.length);
     if (wait > 0) {
       o.onRateLimited();
       return tooMany(reply, wait);
     }
-    return undefined;
+    return reject(reply, { status: 401, code: e.code, message: e.message });
+  }
+
+  return (req: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
+    const docs = documents(req);
+    const refuse = refusal(docs);
+    if (refuse) {
+      reject(reply, refuse);
+      return;
+    }
+    const header = req.headers.authorization;
+    const known = o.authenticator.remembered(header);
+    if (known) {
+      if (withinLimit(req, reply, docs, known)) done();
+      return;
+    }
+    o.authenticator.authenticate(header).then(
+      (principal) => {
+        if (withinLimit(req, reply, docs, principal)) done();
+      },
+      (e: unknown) => {
+        if (e instanceof GatewayError) refused(req, reply, docs, e);
+        else done(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
   };
 }

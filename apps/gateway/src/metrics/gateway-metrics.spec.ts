@@ -1,5 +1,5 @@
 import { buildSchema, parse } from 'graphql';
-import { GatewayMetrics, operationLabel } from './gateway-metrics';
+import { GatewayMetrics, operationLabel, rememberingOperationLabel } from './gateway-metrics';
 
 const schema = buildSchema(`
   type Query { me: String, workloads: String }
@@ -24,6 +24,27 @@ describe('operationLabel', () => {
     ['an operation with only a fragment spread', '{ ...F } fragment F on Query { me }', undefined, 'unknown'],
   ])('%s', (_name, query, operationName, expected) => {
     expect(operationLabel(schema, parse(query), operationName)).toBe(expected);
+  });
+});
+
+describe('rememberingOperationLabel', () => {
+  it("answers each document's own label, the same object from memory", () => {
+    const label = rememberingOperationLabel();
+    const me = parse('{ me }');
+    const submit = parse('mutation { submitWorkload }');
+    expect([label(schema, me), label(schema, submit), label(schema, me)]).toEqual([
+      'me',
+      'submitWorkload',
+      'me',
+    ]);
+    // A document is known by its object: a new parse of another text gets its own label.
+    expect(label(schema, parse('{ workloads }'))).toBe('workloads');
+    // Remembered, not worked out again: the same object answers even if it were changed after.
+    const mutated = parse('{ me }');
+    expect(label(schema, mutated)).toBe('me');
+    (mutated as unknown as { definitions: unknown[] }).definitions = [];
+    expect(label(schema, mutated)).toBe('me');
+    expect(operationLabel(schema, mutated)).toBe('unknown');
   });
 });
 

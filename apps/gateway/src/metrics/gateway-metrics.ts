@@ -65,3 +65,20 @@ export function operationLabel(
   const name = first.name.value;
   return root?.getFields()[name] ? name : 'unknown';
 }
+
+/**
+ * `operationLabel` of each parsed document, worked out once: Mercurius keeps the documents of the
+ * queries it has seen and hands the same object to every request of one (ADR 14), so the label of a
+ * repeated query is a lookup. Documents are held weakly and go when Mercurius drops them.
+ */
+export function rememberingOperationLabel(): (schema: GraphQLSchema, document: DocumentNode) => string {
+  const known = new WeakMap<DocumentNode, string>();
+  return (schema, document) => {
+    let label = known.get(document);
+    if (label === undefined) {
+      label = operationLabel(schema, document);
+      known.set(document, label);
+    }
+    return label;
+  };
+}
