@@ -3,7 +3,7 @@ import type { Authenticator } from '../auth/authenticator';
 import type { Principal } from '../auth/principal';
 import type { GatewayConfig } from '../config';
 import { GatewayError, type ErrorCode } from '../errors';
-import { rememberingSourceCheck } from '../security/query-limits';
+import { rememberingSourceCheck, type LimitViolation } from '../security/query-limits';
 import type { RateLimiter } from './rate-limiter';
 
 declare module 'fastify' {
@@ -47,6 +47,33 @@ function documents(req: FastifyRequest): unknown[] {
   return Array.isArray(body) ? body.map((b) => b?.query) : [body?.query];
 }
 
+/** Why a request's documents are refused before parsing, if they are. */
+function refusal(
+  docs: unknown[],
+  limits: GatewayConfig['limits'],
+  checkSource: (source: string) => LimitViolation | undefined,
+): Refusal | undefined {
+  if (docs.length > limits.maxBatch)
+    return {
+      status: 400,
+      code: 'BATCH_TOO_LARGE',
+      message: `a batch may hold at most ${limits.maxBatch} operations`,
+      extra: { max: limits.maxBatch },
+    };
+  for (const doc of docs) {
+    if (typeof doc !== 'string') continue;
+    const v = checkSource(doc);
+    if (v)
+      return {
+        status: 400,
+        code: 'QUERY_TOO_COMPLEX',
+        message: v.message,
+        extra: { limit: v.limit, max: v.max },
+      };
+  }
+  return undefined;
+}
+
 /**
  * Runs before Mercurius parses anything: bounded batches, query length and token count (cheap
  * checks on the raw text, so an abusive document never reaches the parser), then authentication
@@ -64,29 +91,6 @@ export function requestGuard(o: {
 }) {
   const { limits } = o.config;
   const checkSource = rememberingSourceCheck(limits);
-
-  /** Why the request's documents are refused before parsing, if they are. */
-  function refusal(docs: unknown[]): Refusal | undefined {
-    if (docs.length > limits.maxBatch)
-      return {
-        status: 400,
-        code: 'BATCH_TOO_LARGE',
-        message: `a batch may hold at most ${limits.maxBatch} operations`,
-        extra: { max: limits.maxBatch },
-      };
-    for (const doc of docs) {
-      if (typeof doc !== 'string') continue;
-      const v = checkSource(doc);
-      if (v)
-        return {
-          status: 400,
-          code: 'QUERY_TOO_COMPLEX',
-          message: v.message,
-          extra: { limit: v.limit, max: v.max },
-        };
-    }
-    return undefined;
-  }
 
   /** The rate limit of an authenticated (or anonymous) request; false when it was refused. */
   function withinLimit(
@@ -121,7 +125,7 @@ export function requestGuard(o: {
 
   return (req: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void => {
     const docs = documents(req);
-    const refuse = refusal(docs);
+    const refuse = refusal(docs, limits, checkSource);
     if (refuse) {
       reject(reply, refuse);
       return;
@@ -132,14 +136,19 @@ export function requestGuard(o: {
       if (withinLimit(req, reply, docs, known)) done();
       return;
     }
-    o.authenticator.authenticate(header).then(
-      (principal) => {
-        if (withinLimit(req, reply, docs, principal)) done();
-      },
-      (e: unknown) => {
-        if (e instanceof GatewayError) refused(req, reply, docs, e);
-        else done(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
+    const failed = (e: unknown) => done(e instanceof Error ? e : new Error(String(e)));
+    o.authenticator
+      .authenticate(header)
+      .then(
+        (principal) => {
+          if (withinLimit(req, reply, docs, principal)) done();
+        },
+        (e: unknown) => {
+          if (e instanceof GatewayError) refused(req, reply, docs, e);
+          else failed(e);
+        },
+      )
+      // A throw while answering (each handler calls `done` last, if at all) ends as Fastify's 500.
+      .catch(failed);
   };
 }
