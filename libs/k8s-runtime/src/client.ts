@@ -63,8 +63,11 @@ export interface RequestOptions {
   resource?: string;
 }
 
-/** A resource's name in metrics: its plural, with the subresource if any (`workloads/status`). */
-export function resourceName(type: Pick<ResourceType, 'plural'>, subresource?: string): string {
+/**
+ * A request's resource as metrics name it (not a vendor's resourceName): its plural, with the
+ * subresource if any (`workloads/status`).
+ */
+function metricsResource(type: Pick<ResourceType, 'plural'>, subresource?: string): string {
   return subresource ? `${type.plural}/${subresource}` : type.plural;
 }
 
@@ -190,7 +193,7 @@ export class KubeClient {
     return this.request<T>({
       method: 'GET',
       path: this.path(type, { namespace, name }),
-      resource: resourceName(type),
+      resource: metricsResource(type),
     });
   }
 
@@ -200,7 +203,7 @@ export class KubeClient {
       method: 'GET',
       path: this.path(type, { namespace }),
       query: { ...query },
-      resource: resourceName(type),
+      resource: metricsResource(type),
     });
   }
 
@@ -225,7 +228,7 @@ export class KubeClient {
       path: this.path(type, { namespace }),
       body: obj,
       query: writeQuery(opts),
-      resource: resourceName(type),
+      resource: metricsResource(type),
     });
   }
 
@@ -245,7 +248,7 @@ export class KubeClient {
       path: this.path(type, ref),
       body: obj,
       query: writeQuery(opts),
-      resource: resourceName(type, opts.subresource),
+      resource: metricsResource(type, opts.subresource),
     });
   }
 
@@ -264,7 +267,7 @@ export class KubeClient {
       body: patch,
       contentType: patchContentTypes[patchType],
       query: { ...writeQuery(opts), force: opts.force },
-      resource: resourceName(type, opts.subresource),
+      resource: metricsResource(type, opts.subresource),
     });
   }
 
@@ -283,7 +286,7 @@ export class KubeClient {
     return this.request<KubeObject>({
       method: 'DELETE',
       path: this.path(type, { namespace: opts.namespace, name }),
-      resource: resourceName(type),
+      resource: metricsResource(type),
       body: {
         apiVersion: 'v1',
         kind: 'DeleteOptions',
