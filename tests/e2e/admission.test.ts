@@ -5,7 +5,7 @@
 import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { Job } from 'kubernetes-types/batch/v1';
 import type { Node, Pod, Service } from 'kubernetes-types/core/v1';
-import type { AcceleratorPool, Tenant, Workload } from '@kentaur/api';
+import { admissionObjectName, type AcceleratorPool, type Tenant, type Workload } from '@kentaur/api';
 import type { RunningController } from '@kentaur/controller';
 import {
   AcceleratorPools,
@@ -109,7 +109,9 @@ describe('e2e: admission across vendors', () => {
 
     const admitted = await until(ns, 'train', (s) => Boolean(s?.admission), 'admitted');
     expect(['amd', 'nvidia']).toContain(admitted.admission!.vendor);
-    const job = await client.get<Job>(Jobs, 'train', ns);
+    // One Job per admission, named for it (ADR 16): the first is train-1.
+    expect(admitted.attempts).toBe(1);
+    const job = await client.get<Job>(Jobs, admissionObjectName('train', 1), ns);
     expect(job.spec).toMatchObject({
       completionMode: 'Indexed',
       completions: 2,
@@ -251,6 +253,9 @@ describe('e2e: admission across vendors', () => {
       'victim readmitted and completed',
     );
     expect(again.attempts).toBe(2);
+    // Each admission has a Job of its own (ADR 16); the preempted admission's is gone.
+    const jobs = await client.list<Job>(Jobs, { namespace: ns, labelSelector: 'kentaur.io/workload=victim' });
+    expect(jobs.items.map((j) => j.metadata?.name)).toEqual([admissionObjectName('victim', 2)]);
   });
 
   it('requeues admitted work whose pods do not start in time, and runs it once they can', async () => {
@@ -343,7 +348,11 @@ describe('e2e: admission across vendors', () => {
     await workloadIn(ns, svc.image('registry.example/serve:2').maxDuration(undefined).obj());
     const running = await until(ns, 'chat', (x) => x?.phase === 'Running', 'serving');
     expect(running.admission!.vendor).toBe('tenstorrent');
-    const deployment = await client.get<Deployment>(Deployments, 'chat', ns);
+    const deployment = await client.get<Deployment>(
+      Deployments,
+      admissionObjectName('chat', running.attempts!),
+      ns,
+    );
     expect(deployment.spec?.template.spec?.containers[0]?.resources?.limits?.['tenstorrent.com/chip']).toBe(
       '2',
     );

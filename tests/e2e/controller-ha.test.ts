@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Job } from 'kubernetes-types/batch/v1';
 import type { Lease } from 'kubernetes-types/coordination/v1';
-import type { AcceleratorPool, Tenant, Workload } from '@kentaur/api';
+import { admissionObjectName, type AcceleratorPool, type Tenant, type Workload } from '@kentaur/api';
 import {
   AcceleratorPools,
   Jobs,
@@ -290,7 +290,7 @@ describe('e2e: controller high availability (separate processes, SIGKILL)', () =
         phase: 'Succeeded',
         attempts: 1,
         maxAttemptsSeen: 1,
-        jobsNow: [`${name}@attempt=1`],
+        jobsNow: [`${admissionObjectName(name, 1)}@attempt=1`],
         jobsEverCreated: 1,
         podsEverCreated: 1,
       })),

@@ -13,7 +13,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Job } from 'kubernetes-types/batch/v1';
 import type { Namespace, Pod, ResourceQuota } from 'kubernetes-types/core/v1';
-import type { AcceleratorPool, Site, Tenant, Workload } from '@kentaur/api';
+import {
+  ATTEMPT_LABEL,
+  WORKLOAD_LABEL,
+  type AcceleratorPool,
+  type Site,
+  type Tenant,
+  type Workload,
+} from '@kentaur/api';
 import { controllerConfig, startController, type RunningController } from '@kentaur/controller';
 import {
   AcceleratorPools,
@@ -204,10 +211,16 @@ describe('e2e: federation across three clusters', () => {
     });
   }
 
+  /** The workload's Job in a site, of its latest admission there (one Job per admission, ADR 16). */
   const jobIn = (siteName: string, w: Workload) =>
     site(siteName)
-      .get<Job>(Jobs, w.metadata.name!, w.metadata.namespace)
+      .list<Job>(Jobs, {
+        namespace: w.metadata.namespace,
+        labelSelector: `${WORKLOAD_LABEL}=${w.metadata.name}`,
+      })
+      .then(({ items }) => items.sort((a, b) => attemptOf(b) - attemptOf(a))[0])
       .catch(() => undefined);
+  const attemptOf = (j: Job) => Number(j.metadata?.labels?.[ATTEMPT_LABEL]);
 
   it('reports every site reachable and discovers each remote site’s pools from its own nodes', async () => {
     for (const name of ['dk-1', 'fi-1', 'it-1']) {

@@ -4,7 +4,7 @@
 // image admits them. A Tenant's own list replaces the installation's. The gateway refuses the same
 // submissions early, as BAD_USER_INPUT naming the input field, and creates nothing.
 import type { Job } from 'kubernetes-types/batch/v1';
-import type { Workload } from '@kentaur/api';
+import { WORKLOAD_LABEL, type Workload } from '@kentaur/api';
 import type { RunningController } from '@kentaur/controller';
 import { Jobs, type KubeClient, Tenants, waitFor, Workloads } from '@kentaur/k8s-runtime';
 import { makeWorkload } from '@kentaur/testing';
@@ -130,7 +130,11 @@ describe('e2e: image registry allow-list', () => {
       [hub, 'not-hub'],
     ] as const) {
       expect((await client.get<Workload>(Workloads, name, ns)).status?.admission).toBeUndefined();
-      await expect(client.get<Job>(Jobs, name, ns)).rejects.toThrow(/404|not found/i);
+      const jobs = await client.list<Job>(Jobs, {
+        namespace: ns,
+        labelSelector: `${WORKLOAD_LABEL}=${name}`,
+      });
+      expect(jobs.items).toEqual([]);
     }
   });
 

@@ -699,19 +699,20 @@ describe('Helm chart: install, upgrade and uninstall on the sandbox', () => {
           { timeoutMs: 60_000 },
         );
       await phase('batch', 'Succeeded');
-      expect(await client.get<Job>(Jobs, 'batch', tenantNs)).toBeDefined();
+      // One Job or Deployment per admission, named for it (ADR 16); the Service is named after the workload.
+      expect(await client.get<Job>(Jobs, 'batch-1', tenantNs)).toBeDefined();
       await phase('serve', 'Running');
-      await client.get<Deployment>(Deployments, 'serve', tenantNs);
+      await client.get<Deployment>(Deployments, 'serve-1', tenantNs);
       await client.get(Services, 'serve', tenantNs);
       await client.patch(Workloads, 'serve', { spec: { cancel: true } }, { namespace: tenantNs });
       await phase('serve', 'Cancelled');
       await waitFor('the Deployment and Service deleted', async () => {
-        const gone = async (type: typeof Services) =>
-          client.get(type, 'serve', tenantNs).then(
+        const gone = async (type: typeof Services, name: string) =>
+          client.get(type, name, tenantNs).then(
             () => false,
             (e: unknown) => e instanceof KubeApiError && e.statusCode === 404,
           );
-        return (await gone(Deployments)) && (await gone(Services)) ? true : undefined;
+        return (await gone(Deployments, 'serve-1')) && (await gone(Services, 'serve')) ? true : undefined;
       });
       const tenant = await client.get<Obj & { status?: object }>(Tenants, tenantNs);
       expect(tenant.status).toBeDefined();

@@ -27,7 +27,7 @@ import {
   BUILTIN_ACCELERATOR_RESOURCES,
   PriorityClasses,
 } from '../../apps/controller/src/tenants';
-import { desiredObjects } from '../../apps/controller/src/workloads/workload-objects';
+import { desiredObjects, objectNameOf } from '../../apps/controller/src/workloads/workload-objects';
 import { admittedTo } from '../support/admitted';
 import { createTestNamespace, deleteTestNamespace, testClient } from '../support/cluster';
 import { installCrds } from '../support/crds';
@@ -282,6 +282,7 @@ describe('a tenant cannot escalate through the Workload template', () => {
             expect(vendorResources(main)).toEqual([]);
             const claim = registry.adapter(pool.spec.vendor).renderResourceClaimTemplate({
               workload: { name: admitted.metadata.name!, namespace: ns, spec: admitted.spec },
+              objectName: objectNameOf(admitted),
               pool: {
                 ...pool.spec,
                 name: pool.metadata.name!,

@@ -5,6 +5,7 @@
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 import { parse } from 'yaml';
 import { makeNode, makeWorkload } from '@kentaur/testing';
+import { admissionObjectName } from '@kentaur/api';
 import {
   isAlreadyExists,
   type KubeClient,
@@ -133,6 +134,7 @@ describe('vendor adapters on the real API server', () => {
       const name = `w-${vendor}-${model}`.toLowerCase();
       const template = registry.adapter(vendor).renderPodTemplate({
         workload: { name, namespace: ns, spec: workload(name).spec },
+        objectName: admissionObjectName(name, 1),
         pool: placement(pool),
       });
       const pod: Pod = {
@@ -163,6 +165,7 @@ describe('vendor adapters on the real API server', () => {
       const name = `dra-${pool.vendor}-${pool.model}`.toLowerCase();
       const input = {
         workload: { name, namespace: ns, spec: workload(name).spec },
+        objectName: admissionObjectName(name, 1),
         pool: placement(pool, 'dra'),
       };
       const adapter = registry.adapter(pool.vendor);
@@ -218,6 +221,7 @@ describe('vendor adapters on the real API server', () => {
     expect(pool).toMatchObject({ model: 'vec1', nodes: ['render-dare-vec1-0'], computeUnitsPerDevice: 0.5 });
     const template = registry.adapter('dare').renderPodTemplate({
       workload: { name: 'w-dare', namespace: ns, spec: workload('w-dare').spec },
+      objectName: admissionObjectName('w-dare', 1),
       pool: placement(pool),
     });
     const pod: Pod = {

@@ -1,5 +1,6 @@
 import type { Container, EnvVar, PodSpec } from 'kubernetes-types/core/v1';
 import { makeWorkload, type WorkloadBuilder } from '@kentaur/testing';
+import { admissionObjectName } from '@kentaur/api';
 import { VendorRegistry } from './registry';
 import { shmSize } from './render-pod';
 import type { PoolPlacement, RenderInput } from './vendor-adapter';
@@ -66,6 +67,7 @@ function input(
   const w = workload.obj();
   return {
     workload: { name: w.metadata.name!, namespace: w.metadata.namespace!, spec: w.spec },
+    objectName: admissionObjectName(w.metadata.name!, 1),
     pool,
     ...extra,
   };
@@ -250,9 +252,16 @@ describe('renderPodTemplate common behaviour', () => {
     const { main, env } = render(input(POOLS.nvidia!, makeWorkload('train', 'team-a').replicas(4)));
     expect(env).toMatchObject({
       KENTAUR_REPLICAS: '4',
-      MASTER_ADDR: 'train-0.train.team-a.svc',
+      MASTER_ADDR: 'train-1-0.train.team-a.svc',
       MASTER_PORT: '29500',
     });
+    // A later admission's replica 0 is another pod, under its own Job's name, in the same Service.
+    const again = render(
+      input(POOLS.nvidia!, makeWorkload('train', 'team-a').replicas(4), {
+        objectName: admissionObjectName('train', 3),
+      }),
+    );
+    expect(again.env.MASTER_ADDR).toBe('train-3-0.train.team-a.svc');
     expect(main.env!.find((e) => e.name === 'NODE_RANK')).toEqual({
       name: 'NODE_RANK',
       valueFrom: {

@@ -104,7 +104,7 @@ function rendezvousEnv(input: RenderInput): EnvVar[] {
   const { name, namespace } = input.workload;
   return [
     value('KENTAUR_REPLICAS', replicas),
-    value('MASTER_ADDR', `${name}-0.${name}.${namespace}.svc`),
+    value('MASTER_ADDR', `${input.objectName}-0.${name}.${namespace}.svc`),
     value('MASTER_PORT', MASTER_PORT),
     { name: 'NODE_RANK', valueFrom: { fieldRef: { fieldPath: COMPLETION_INDEX } } },
   ];
@@ -181,8 +181,9 @@ function mainContainer(profile: RuntimeProfile, input: RenderInput): Container {
 }
 
 /**
- * Gangs run as an Indexed Job named after the workload with a headless Service of the same name (the
- * caller's contract); the subdomain gives replica i the DNS name MASTER_ADDR points at for i = 0.
+ * Gangs run as an Indexed Job named `input.objectName` with a headless Service named after the
+ * workload (the caller's contract); the subdomain gives replica i the DNS name
+ * `<objectName>-<i>.<workload>`, which MASTER_ADDR names for i = 0.
  */
 function gangDns(input: RenderInput): Pick<PodSpec, 'subdomain'> {
   return (input.workload.spec.replicas ?? 1) > 1 ? { subdomain: input.workload.name } : {};

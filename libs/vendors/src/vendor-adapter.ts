@@ -41,6 +41,11 @@ export interface PoolPlacement {
 
 export interface RenderInput {
   workload: { name: string; namespace: string; uid?: string; spec: WorkloadSpec };
+  /**
+   * The Job (or Deployment) the pods run under, one per admission (`admissionObjectName`): a gang's
+   * replica i has the hostname `<objectName>-<i>` in the headless Service named after the workload.
+   */
+  objectName: string;
   pool: PoolPlacement;
   /** Extra pod annotations (e.g. sandbox.kentaur.io/run-for in sandbox mode). */
   annotations?: Record<string, string>;

@@ -8,6 +8,7 @@ import {
   desiredObjects,
   fencedDeadline,
   fenceRenewal,
+  isCurrentObject,
   observedPhase,
   stoppedByFence,
   WORKLOAD_UID_ANNOTATION,
@@ -28,6 +29,7 @@ function admitted(built: Workload, nodes: string[]): Workload {
   };
   w.status = {
     phase: 'Admitted',
+    attempts: 1,
     admission: {
       site: 'dk-1',
       pool: 'dk-1-amd-mi300x',
@@ -84,6 +86,24 @@ describe('desiredObjects', () => {
     });
   });
 
+  it('names the Job for the admission and the Service for the workload; replica 0 is found through both', () => {
+    const first = admitted(makeWorkload('train', 'ns').replicas(2).obj(), ['amd-0', 'amd-1']);
+    const again = { ...first, status: { ...first.status, attempts: 3 } };
+    const render = (w: Workload) =>
+      desiredObjects({ workload: w, tenant: 'acme', pool, registry, sandbox: false });
+    const env = (w: Workload) =>
+      render(w).job!.spec!.template.spec!.containers[0]!.env!.find((e) => e.name === 'MASTER_ADDR')?.value;
+    expect(render(first).job!.metadata).toMatchObject({ name: 'train-1', labels: { [ATTEMPT_LABEL]: '1' } });
+    expect(render(again).job!.metadata).toMatchObject({ name: 'train-3', labels: { [ATTEMPT_LABEL]: '3' } });
+    expect(render(again).services.map((svc) => svc.metadata?.name)).toEqual(['train']);
+    expect(render(again).job!.spec!.template.spec!.subdomain).toBe('train');
+    expect(env(first)).toBe('train-1-0.train.ns.svc');
+    expect(env(again)).toBe('train-3-0.train.ns.svc');
+    // Another workload whose name ends in a number never gets the same object name.
+    const other = admitted(makeWorkload('train-1', 'ns').obj(), ['amd-0']);
+    expect(render(other).job!.metadata!.name).toBe('train-1-1');
+  });
+
   it('copies sandbox annotations only in sandbox mode', () => {
     const w = admitted(makeWorkload('one', 'ns').obj(), ['amd-0']);
     const d = desiredObjects({ workload: w, tenant: 'acme', pool, registry, sandbox: false });
@@ -95,12 +115,31 @@ describe('desiredObjects', () => {
     const w = admitted(makeWorkload('chat', 'ns').kind('Service').maxDuration(undefined).obj(), ['amd-0']);
     const d = desiredObjects({ workload: w, tenant: 'acme', pool, registry, sandbox: false });
     expect(d.job).toBeUndefined();
+    expect(d.deployment?.metadata?.name).toBe('chat-1');
+    expect(d.services[0]!.metadata?.name).toBe('chat');
     expect(d.deployment?.spec).toMatchObject({
       replicas: 1,
       selector: { matchLabels: { 'kentaur.io/workload': 'chat' } },
     });
     expect(d.deployment?.spec?.template.spec?.restartPolicy).toBe('Always');
     expect(d.services[0]!.spec?.clusterIP).toBeUndefined();
+  });
+});
+
+describe('isCurrentObject', () => {
+  const w = admitted(makeWorkload('train', 'ns').obj(), ['amd-0']);
+  const again = { ...w, status: { ...w.status, attempts: 2 } };
+  const obj = (name: string, attempt: string) => ({
+    metadata: { name, labels: { [ATTEMPT_LABEL]: attempt } },
+  });
+  it.each([
+    ['this admission’s name', obj('train-2', '2'), true],
+    ['an earlier admission’s name', obj('train-1', '1'), false],
+    ['the workload’s own name, this admission (made before per-admission names)', obj('train', '2'), true],
+    ['the workload’s own name, an earlier admission', obj('train', '1'), false],
+    ['another workload’s object whose name ends in a digit', obj('train-2-1', '1'), false],
+  ] as const)('%s → %s', (_what, o, current) => {
+    expect(isCurrentObject(o, again)).toBe(current);
   });
 });
 

@@ -1,8 +1,14 @@
 import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { Job } from 'kubernetes-types/batch/v1';
 import type { Pod, PodTemplateSpec, Service } from 'kubernetes-types/core/v1';
-import type { OwnerReference } from 'kubernetes-types/meta/v1';
-import { parseDuration, type AcceleratorPool, type Workload, type WorkloadPhase } from '@kentaur/api';
+import type { ObjectMeta, OwnerReference } from 'kubernetes-types/meta/v1';
+import {
+  admissionObjectName,
+  parseDuration,
+  type AcceleratorPool,
+  type Workload,
+  type WorkloadPhase,
+} from '@kentaur/api';
 import { MASTER_PORT, poolPlacement, type VendorRegistry } from '@kentaur/vendors';
 import {
   ADMITTED_PRIORITY_CLASS,
@@ -36,11 +42,28 @@ function ownerRef(w: Workload): OwnerReference {
   };
 }
 
+/** The name of the Job or Deployment of the workload's current admission (ADR 16). */
+export function objectNameOf(w: Workload): string {
+  return admissionObjectName(w.metadata.name!, attemptOf(w));
+}
+
+/**
+ * Whether a Job or Deployment of the workload belongs to its current admission: it has this
+ * admission's name, or (created before objects were named per admission) the workload's own name
+ * and this admission's attempt label, so an upgrade does not restart running work. Pure.
+ */
+export function isCurrentObject(obj: { metadata?: ObjectMeta }, w: Workload): boolean {
+  const name = obj.metadata?.name;
+  if (name === objectNameOf(w)) return true;
+  return name === w.metadata.name && obj.metadata?.labels?.[ATTEMPT_LABEL] === attemptOf(w);
+}
+
 /**
  * The Kubernetes objects of an admitted Workload, rendered by its vendor's adapter: an Indexed Job
  * (completions = parallelism = replicas, activeDeadlineSeconds from maxDuration, no retries: a
- * failed gang is reported, not silently re-run) for Batch, a Deployment for Service; a headless
- * Service for the gang's rendezvous when replicas > 1, and a Service for Service workloads.
+ * failed gang is reported, not silently re-run) for Batch, a Deployment for Service, each named
+ * for this admission (`objectNameOf`); a headless Service for the gang's rendezvous when
+ * replicas > 1, and a Service for Service workloads, each named after the workload.
  * All owned by the Workload, so deleting it removes them. Pure.
  */
 export function desiredObjects(o: {
@@ -65,13 +88,15 @@ export function desiredObjects(o: {
       )
     : {};
   const labels = { [WORKLOAD_LABEL]: name, [TENANT_LABEL]: o.tenant, [ATTEMPT_LABEL]: attemptOf(w) };
+  const objectName = objectNameOf(w);
   const template: PodTemplateSpec = o.registry.adapter(pool.spec.vendor).renderPodTemplate({
     workload: { name, namespace, uid: w.metadata.uid, spec: w.spec },
+    objectName,
     pool: poolPlacement(pool),
     annotations,
     labels,
   });
-  const metadata = {
+  const serviceMetadata = {
     name,
     namespace,
     labels: { ...labels, [POOL_LABEL]: pool.metadata.name! },
@@ -79,6 +104,7 @@ export function desiredObjects(o: {
       ? { annotations: { [WORKLOAD_UID_ANNOTATION]: w.metadata.uid! } }
       : { ownerReferences: [ownerRef(w)] }),
   };
+  const metadata = { ...serviceMetadata, name: objectName };
   pinToPlan(template, w);
   // The tenant namespace kit's device quota exempts only pods of this class (see tenants/namespace-kit.ts).
   if (template.spec) template.spec.priorityClassName = ADMITTED_PRIORITY_CLASS;
@@ -89,7 +115,7 @@ export function desiredObjects(o: {
     services.push({
       apiVersion: 'v1',
       kind: 'Service',
-      metadata,
+      metadata: serviceMetadata,
       spec: {
         ...(headless ? { clusterIP: 'None', publishNotReadyAddresses: true } : {}),
         selector: { [WORKLOAD_LABEL]: name },

@@ -1,4 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { Deployment } from 'kubernetes-types/apps/v1';
+import type { Job } from 'kubernetes-types/batch/v1';
 import type { AcceleratorPool, Workload, WorkloadPhase } from '@kentaur/api';
 import {
   Deployments,
@@ -25,9 +27,9 @@ import { SiteKit } from '../sites/site-kit';
 import { mayMove } from '../sites/failover';
 import {
   ATTEMPT_LABEL,
-  attemptOf,
   desiredObjects,
   fenceRenewal,
+  isCurrentObject,
   observedPhase,
   stoppedByFence,
   WORKLOAD_LABEL,
@@ -154,7 +156,7 @@ export class WorkloadReconciler implements OnApplicationShutdown {
     if (!pool) return { requeueAfterMs: 2000 }; // the pool's arrival in the cache will be an event too
     const fenced = conn.site !== undefined && this.fenced(w, conn.site);
     await this.ensureObjects(w, pool, conn, fenced);
-    const job = conn.caches.jobs.get(key(w));
+    const { job } = current(w, conn);
     if (fenced && stoppedByFence(job, maxSecondsOf(w))) return this.requeue(w, fencedMessage(w));
     const renewAfter = fenced ? await this.renewFence(w, conn) : undefined;
     const result = await this.advance(w, this.observe(w, conn));
@@ -163,10 +165,7 @@ export class WorkloadReconciler implements OnApplicationShutdown {
   }
 
   private hasStaleObjects(w: Workload, conn: SiteConnection): boolean {
-    const { jobs, deployments } = conn.caches;
-    return [jobs.get(key(w)), deployments.get(key(w))].some(
-      (o) => o && o.metadata?.labels?.[ATTEMPT_LABEL] !== attemptOf(w),
-    );
+    return cachedObjects(key(w), conn).some(([, o]) => !isCurrentObject(o, w));
   }
 
   /** Work a failover could move away from its remote site runs fenced there (ADR 13). */
@@ -182,8 +181,9 @@ export class WorkloadReconciler implements OnApplicationShutdown {
     conn: SiteConnection,
     fenced: boolean,
   ): Promise<void> {
+    const running = current(w, conn);
+    if (running.job ?? running.deployment) return;
     const { informers } = this.kube;
-    const { caches } = conn;
     const tenant = informers.tenants.list().find((t) => t.spec.namespaces.includes(w.metadata.namespace!));
     const desired = desiredObjects({
       workload: w,
@@ -195,8 +195,6 @@ export class WorkloadReconciler implements OnApplicationShutdown {
         ? { remote: { fenceLeaseSeconds: fenced ? this.config.siteFenceLeaseMs / 1000 : undefined } }
         : {}),
     });
-    const running = caches.jobs.get(key(w)) ?? caches.deployments.get(key(w));
-    if (running) return;
     // A remote site has no Tenant to keep its namespaces' kit: applied here, before the first object.
     if (conn.site && tenant) await this.kit.ensure(conn, tenant, w.metadata.namespace!);
     // Services first (the gang's rendezvous must exist when its pods start). There is no Service
@@ -211,7 +209,7 @@ export class WorkloadReconciler implements OnApplicationShutdown {
    * when to look again.
    */
   private async renewFence(w: Workload, conn: SiteConnection): Promise<number | undefined> {
-    const job = conn.caches.jobs.get(key(w));
+    const { job } = current(w, conn);
     if (!job || job.status?.completionTime || job.status?.conditions?.some((c) => c.status === 'True'))
       return undefined;
     const leaseSeconds = this.config.siteFenceLeaseMs / 1000;
@@ -234,14 +232,8 @@ export class WorkloadReconciler implements OnApplicationShutdown {
    * before the Job counts them, and that moment must not take a Running workload back to Admitted.
    */
   private observe(w: Workload, conn: SiteConnection): WorkloadPhase {
-    const { caches } = conn;
-    const pods = caches.pods.byIndex(BY_WORKLOAD, key(w));
-    const observed = observedPhase({
-      workload: w,
-      job: caches.jobs.get(key(w)),
-      deployment: caches.deployments.get(key(w)),
-      pods,
-    });
+    const pods = conn.caches.pods.byIndex(BY_WORKLOAD, key(w));
+    const observed = observedPhase({ workload: w, ...current(w, conn), pods });
     return observed === 'Admitted' && w.status?.phase === 'Running' ? 'Running' : observed;
   }
 
@@ -301,11 +293,12 @@ export class WorkloadReconciler implements OnApplicationShutdown {
   }
 
   /**
-   * Deletes a workload's objects in one cluster. With `keepNewer` (a cluster the current admission
-   * is not in, or a waiting workload), objects of an attempt the cached workload does not know yet
-   * are kept: they belong to an admission that this replica's cache has not seen (another scheduler
+   * Deletes a workload's objects in one cluster: its Jobs and Deployments of every admission, and
+   * its Service once none of them is left. With `keepNewer` (a cluster the current admission is not
+   * in, or a waiting workload), objects of an attempt the cached workload does not know yet are
+   * kept: they belong to an admission that this replica's cache has not seen (another scheduler
    * admitted it a moment ago), not to a past one. Without `workload` (it is gone), everything of
-   * that name Kentaur created there.
+   * that workload Kentaur created there.
    */
   private async removeObjects(
     name: string,
@@ -315,28 +308,21 @@ export class WorkloadReconciler implements OnApplicationShutdown {
     if (conn.site && !conn.reachable) return; // cleaned up when it answers again (sites.onChange)
     const w = o.workload;
     const attempts = w?.status?.attempts ?? 0;
-    const cached = [conn.caches.jobs.get(name), conn.caches.deployments.get(name)];
-    const doomed = (obj: KubeObject | undefined) =>
-      obj !== undefined && (!o.keepNewer || !w || attemptLabel(obj) <= attempts || otherUid(obj, w));
+    const cached = cachedObjects(name, conn);
+    const doomed = cached.filter(
+      ([, obj]) => !o.keepNewer || !w || attemptLabel(obj) <= attempts || otherUid(obj, w),
+    );
     // Only a newer attempt's: the cache will catch up, an event follows.
-    if (cached.some(Boolean) && !cached.some(doomed)) return;
-    if (!cached.some(Boolean) && !serviceMayLinger(conn, w)) return; // nothing there, no request
-    const [ns, objName] = name.split('/') as [string, string];
-    const targets: [ResourceType, KubeObject | undefined][] = [
-      [Jobs, cached[0]],
-      [Deployments, cached[1]],
-    ];
-    for (const [type, obj] of targets) {
-      if (!doomed(obj)) continue;
+    if (cached.length > 0 && doomed.length === 0) return;
+    if (cached.length === 0 && !serviceMayLinger(conn, w)) return; // nothing there, no request
+    const [ns, workload] = name.split('/') as [string, string];
+    for (const [type, obj] of doomed)
       await conn.client
-        .delete(type, objName, { namespace: ns, propagationPolicy: 'Background' })
-        .catch((e: unknown) => {
-          if (!isNotFound(e)) throw e;
-        });
-    }
-    await conn.client.delete(Services, objName, { namespace: ns }).catch((e: unknown) => {
-      if (!isNotFound(e)) throw e;
-    });
+        .delete(type, obj.metadata!.name!, { namespace: ns, propagationPolicy: 'Background' })
+        .catch(unlessNotFound);
+    // The Service is named after the workload and serves whichever admission runs: a newer one keeps it.
+    if (doomed.length < cached.length) return;
+    await conn.client.delete(Services, workload, { namespace: ns }).catch(unlessNotFound);
   }
 
   private async writePhase(
@@ -367,6 +353,28 @@ export class WorkloadReconciler implements OnApplicationShutdown {
 }
 
 const key = (w: Workload) => `${w.metadata.namespace}/${w.metadata.name}`;
+
+/** The Job and Deployment of the workload's current admission in one cluster, from its caches. */
+function current(w: Workload, conn: SiteConnection): { job?: Job; deployment?: Deployment } {
+  const { jobs, deployments } = conn.caches;
+  return {
+    job: jobs.byIndex(BY_WORKLOAD, key(w)).find((o) => isCurrentObject(o, w)),
+    deployment: deployments.byIndex(BY_WORKLOAD, key(w)).find((o) => isCurrentObject(o, w)),
+  };
+}
+
+/** Every Job and Deployment of a workload (`namespace/name`) in one cluster: one per admission. */
+function cachedObjects(workload: string, conn: SiteConnection): [ResourceType, KubeObject][] {
+  const { jobs, deployments } = conn.caches;
+  return [
+    ...jobs.byIndex(BY_WORKLOAD, workload).map((o): [ResourceType, KubeObject] => [Jobs, o]),
+    ...deployments.byIndex(BY_WORKLOAD, workload).map((o): [ResourceType, KubeObject] => [Deployments, o]),
+  ];
+}
+
+function unlessNotFound(e: unknown): void {
+  if (!isNotFound(e)) throw e;
+}
 
 const maxSecondsOf = (w: Workload) => (w.spec.maxDuration ? parseDuration(w.spec.maxDuration) : undefined);
 

@@ -204,7 +204,7 @@ describe('GenericAdapter rendering', () => {
   };
   const input = (p: PoolPlacement = pool): RenderInput => {
     const w = makeWorkload('infer', 'team-b').kind('Service').accelerators({ count: 2 }).obj();
-    return { workload: { name: 'infer', namespace: 'team-b', spec: w.spec }, pool: p };
+    return { workload: { name: 'infer', namespace: 'team-b', spec: w.spec }, objectName: 'infer-1', pool: p };
   };
 
   it('renders the pod from configuration alone', () => {

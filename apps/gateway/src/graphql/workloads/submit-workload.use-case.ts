@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Pod } from 'kubernetes-types/core/v1';
 import {
   ADMITTED_PRIORITY_CLASS,
+  admissionObjectName,
   imageProblem,
   registriesFor,
   TENANT_LABEL,
@@ -203,6 +204,7 @@ export class SubmitWorkload {
       const labels = { [WORKLOAD_LABEL]: w.metadata.name! };
       const template = adapter.renderPodTemplate({
         workload: { name: w.metadata.name!, namespace: w.metadata.namespace!, spec: w.spec },
+        objectName: admissionObjectName(w.metadata.name!, 1),
         pool: poolPlacement(pool),
         annotations: {},
         labels,
