@@ -92,4 +92,31 @@ describe('gateway logs', () => {
     expect(typeof lines[0]!['ms']).toBe('number');
     expect(logs.join('')).not.toContain('incoming request');
   });
+
+  it('names the operation a request picks from a document of several (POST body and GET query string)', async () => {
+    const token = await gw.token({ tenant });
+    const document = 'query Who { me { subject } } query Keys { apiKeys { id } }';
+    const before = logs.join('').split('\n').length;
+    const post = await fetch(`${gw.gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: document, operationName: 'Keys' }),
+    });
+    const get = await fetch(
+      `${gw.gateway.url}/graphql?query=${encodeURIComponent(document)}&operationName=Who`,
+      { headers: { authorization: `Bearer ${token}` } },
+    );
+    expect([post.status, get.status]).toEqual([200, 200]);
+    expect(((await post.json()) as { data?: object }).data).toHaveProperty('apiKeys');
+    expect(((await get.json()) as { data?: object }).data).toHaveProperty('me');
+    await new Promise((r) => setTimeout(r, 200)); // pino writes asynchronously
+    const operations = logs
+      .join('')
+      .split('\n')
+      .slice(before - 1)
+      .filter((l) => l.includes('"url":"/graphql"'))
+      .map((l) => JSON.parse(l) as { method: string; operation: string })
+      .map((l) => `${l.method} ${l.operation}`);
+    expect(operations).toEqual(['POST apiKeys', 'GET me']);
+  });
 });

@@ -33,7 +33,11 @@ import { requestGuard } from './http/request-guard';
 import type { RateLimiter } from './http/rate-limiter';
 import { ApiKeyStore as ApiKeyStoreToken } from './auth/api-keys';
 import { GatewayState } from './kube/gateway-state';
-import { rememberingOperationLabel, type GatewayMetrics } from './metrics/gateway-metrics';
+import {
+  rememberingOperationLabel,
+  requestedOperationName,
+  type GatewayMetrics,
+} from './metrics/gateway-metrics';
 import { VENDOR_REGISTRY } from './kube/tokens';
 import { checkDocument } from './security/document-checks';
 import { queryLimitsRule } from './security/query-limits';
@@ -114,14 +118,14 @@ function graphqlOptions(config: GatewayConfig, deps: GatewayDeps): MercuriusDriv
       // Between parsing and graphql's validation (documents that pass are cached and skip it).
       preValidation: (_schema: GraphQLSchema, document: DocumentNode) =>
         checkDocument(document, config.limits),
-      // The metrics' operation label: the first root field, known to the schema.
+      // The metrics' operation label: the first root field of the operation run, known to the schema.
       preExecution: (
         schema: GraphQLSchema,
         document: DocumentNode,
         context: { reply?: { request?: FastifyRequest } },
       ) => {
         const request = context.reply?.request;
-        if (request) request.operation = labelOf(schema, document);
+        if (request) request.operation = labelOf(schema, document, () => requestedOperationName(request));
       },
     },
     subscription: {

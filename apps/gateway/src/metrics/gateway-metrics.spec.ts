@@ -1,5 +1,10 @@
-import { buildSchema, parse } from 'graphql';
-import { GatewayMetrics, operationLabel, rememberingOperationLabel } from './gateway-metrics';
+import { buildSchema, parse, type DocumentNode, type GraphQLSchema } from 'graphql';
+import {
+  GatewayMetrics,
+  operationLabel,
+  rememberingOperationLabel,
+  requestedOperationName,
+} from './gateway-metrics';
 
 const schema = buildSchema(`
   type Query { me: String, workloads: String }
@@ -29,7 +34,11 @@ describe('operationLabel', () => {
 
 describe('rememberingOperationLabel', () => {
   it("answers each document's own label, the same object from memory", () => {
-    const label = rememberingOperationLabel();
+    const remembering = rememberingOperationLabel();
+    const label = (schema: GraphQLSchema, document: DocumentNode) =>
+      remembering(schema, document, () => {
+        throw new Error('a document of one operation needs no operationName');
+      });
     const me = parse('{ me }');
     const submit = parse('mutation { submitWorkload }');
     expect([label(schema, me), label(schema, submit), label(schema, me)]).toEqual([
@@ -45,6 +54,32 @@ describe('rememberingOperationLabel', () => {
     (mutated as unknown as { definitions: unknown[] }).definitions = [];
     expect(label(schema, mutated)).toBe('me');
     expect(operationLabel(schema, mutated)).toBe('unknown');
+  });
+
+  it('labels a document of several operations by the operation each request names', () => {
+    const label = rememberingOperationLabel();
+    const both = parse('query A { me } mutation B { submitWorkload }');
+    expect(label(schema, both, () => 'B')).toBe('submitWorkload');
+    expect(label(schema, both, () => 'A')).toBe('me');
+    expect(label(schema, both, () => undefined)).toBe('me');
+    expect(label(schema, both, () => 'NoSuchOperation')).toBe('me');
+  });
+});
+
+describe('requestedOperationName', () => {
+  it.each([
+    ['a POST body', { method: 'POST', query: {}, body: { query: '…', operationName: 'B' } }, 'B'],
+    [
+      'a GET query string',
+      { method: 'GET', query: { query: '…', operationName: 'A' }, body: undefined },
+      'A',
+    ],
+    ['a GET ignores the body', { method: 'GET', query: {}, body: { operationName: 'B' } }, undefined],
+    ['a batch names none', { method: 'POST', query: {}, body: [{ operationName: 'B' }] }, undefined],
+    ['a name that is not a string', { method: 'POST', query: {}, body: { operationName: 7 } }, undefined],
+    ['no body', { method: 'POST', query: {}, body: null }, undefined],
+  ])('%s', (_what, request, expected) => {
+    expect(requestedOperationName(request)).toBe(expected);
   });
 });
 

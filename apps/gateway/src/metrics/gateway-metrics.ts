@@ -69,16 +69,44 @@ export function operationLabel(
 /**
  * `operationLabel` of each parsed document, worked out once: Mercurius keeps the documents of the
  * queries it has seen and hands the same object to every request of one (ADR 14), so the label of a
- * repeated query is a lookup. Documents are held weakly and go when Mercurius drops them.
+ * repeated query is a lookup. Documents are held weakly and go when Mercurius drops them. A document
+ * of several operations is labelled by the one the request names (`operationName`, asked for only
+ * then), each time: the name is the client's, and remembering every name sent would let a client
+ * grow the memory.
  */
-export function rememberingOperationLabel(): (schema: GraphQLSchema, document: DocumentNode) => string {
-  const known = new WeakMap<DocumentNode, string>();
-  return (schema, document) => {
+export function rememberingOperationLabel(): (
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: () => string | undefined,
+) => string {
+  const known = new WeakMap<DocumentNode, string | typeof SEVERAL>();
+  return (schema, document, operationName) => {
     let label = known.get(document);
     if (label === undefined) {
-      label = operationLabel(schema, document);
+      label = operationsIn(document) > 1 ? SEVERAL : operationLabel(schema, document);
       known.set(document, label);
     }
-    return label;
+    return label === SEVERAL ? operationLabel(schema, document, operationName()) : label;
   };
+}
+
+const SEVERAL = Symbol('several operations');
+
+function operationsIn(document: DocumentNode): number {
+  return document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION).length;
+}
+
+/**
+ * The `operationName` a GraphQL-over-HTTP request names: in the query string of a GET, in the body
+ * of a POST. A batch (an array body) names none here; its label is its first operation's.
+ */
+export function requestedOperationName(request: {
+  method: string;
+  query: unknown;
+  body: unknown;
+}): string | undefined {
+  const params = request.method === 'GET' ? request.query : request.body;
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) return undefined;
+  const name = (params as { operationName?: unknown }).operationName;
+  return typeof name === 'string' ? name : undefined;
 }
