@@ -1,5 +1,6 @@
 import { writeFigures } from './figures';
 import { GATEWAY_FULL, GATEWAY_SMOKE, runGatewayBench } from './gateway-bench';
+import { startGatewayProcess } from './server-process';
 
 /**
  * Gateway throughput on the sandbox (see gateway-bench.ts). Figures go to bench-results/gateway.json
@@ -43,5 +44,11 @@ describe('gateway throughput', () => {
     );
     expect(figures.ceiling.requests).toBeGreaterThan(0);
     for (const r of Object.values(figures.results)) expect(r.requests).toBeGreaterThan(0);
+  });
+
+  it('a server that cannot start says why, with the end of its standard error', async () => {
+    await expect(startGatewayProcess({}, '/nonexistent/kentaur-build/index.js')).rejects.toThrow(
+      /exited with 1 before it listened; its standard error ended:\n[\s\S]*Cannot find module '\/nonexistent\/kentaur-build\/index\.js'/,
+    );
   });
 });

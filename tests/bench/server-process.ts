@@ -7,6 +7,8 @@ import { testKubeconfig } from '../support/cluster';
 
 const SERVE = join(__dirname, 'serve.js');
 const ROOT = resolve(__dirname, '../..');
+/** Characters of a server's standard error kept for the error when it fails to start. */
+const STDERR_TAIL = 4000;
 
 /** A server of tests/bench/serve.js in its own process. */
 export interface ServerProcess {
@@ -37,7 +39,13 @@ function startServe(
   const child: ChildProcess = fork(SERVE, [kind], {
     cwd: ROOT,
     env: { ...process.env, ...env },
-    stdio: ['ignore', stdout, 'inherit', 'ipc'],
+    stdio: ['ignore', stdout, 'pipe', 'ipc'],
+  });
+  // Its standard error reaches ours as it comes, and the last of it goes into a failure to start.
+  let stderrTail = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    process.stderr.write(chunk);
+    stderrTail = (stderrTail + chunk.toString()).slice(-STDERR_TAIL);
   });
   // The child holds its own copy of the descriptor.
   if (typeof stdout === 'number') closeSync(stdout);
@@ -45,8 +53,10 @@ function startServe(
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   return new Promise((resolveStart, rejectStart) => {
-    child.once('exit', (code) => {
-      rejectStart(new Error(`serve.js ${kind} exited with ${code} before it listened`));
+    // 'close', not 'exit': by then its standard error has been read to the end.
+    child.once('close', (code) => {
+      const tail = stderrTail.trim() ? `; its standard error ended:\n${stderrTail.trimEnd()}` : '';
+      rejectStart(new Error(`serve.js ${kind} exited with ${code} before it listened${tail}`));
       for (const w of waiting.values()) w.reject(new Error(`serve.js ${kind} exited with ${code}`));
     });
     const ask = <T>(op: string, extra: Record<string, unknown> = {}): Promise<T> =>
