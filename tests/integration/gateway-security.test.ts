@@ -8,6 +8,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type JWK } from 'jose';
+import WebSocket from 'ws';
 import type { Secret } from 'kubernetes-types/core/v1';
 import type { Workload } from '@kentaur/api';
 import { DEV_ISSUER, JIT_MIN_USES, loadOrCreateDevKey, mintDevToken } from '@kentaur/gateway';
@@ -1125,6 +1126,31 @@ describe('integration: gateway security', () => {
         const r = await subscribeOnce(gw.gateway.url, otherToken, query());
         expect(r.data).toBeUndefined();
         expect(r.errors?.map((e) => e.extensions?.code)).toContain(code);
+      });
+
+      // The WebSocket server (Mercurius registers @fastify/websocket with maxPayload 1 MiB) refuses a
+      // larger message before anything parses it; a message just under the limit is read and answered.
+      it.each([
+        [
+          'over 1 MiB is refused unread: the connection closes as "message too big" (1009)',
+          1024 * 1024,
+          'close 1009',
+        ],
+        ['just under 1 MiB is read and answered (control)', 1000 * 1024, 'connection_ack'],
+      ])('a WebSocket message %s', async (_name, padding, outcome) => {
+        const ws = new WebSocket(`${gw.gateway.url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+        const first = new Promise<string>((resolve) => {
+          ws.once('close', (c: number) => resolve(`close ${c}`));
+          ws.once('message', (m: Buffer) => resolve((JSON.parse(m.toString()) as { type: string }).type));
+        });
+        await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+        const payload = { authorization: `Bearer ${otherToken}`, pad: 'x'.repeat(padding) };
+        ws.send(JSON.stringify({ type: 'connection_init', payload }));
+        try {
+          expect(await first).toBe(outcome);
+        } finally {
+          ws.close();
+        }
       });
     });
   });
