@@ -255,6 +255,11 @@ describe('e2e: federation across three clusters', () => {
     expect(job?.metadata?.ownerReferences).toBeUndefined();
     expect(job?.metadata?.annotations?.['kentaur.io/workload-uid']).toBe(p.metadata.uid);
     expect(await jobIn('dk-1', p)).toBeUndefined();
+    // The controller's requests to that site are counted under its name.
+    const metrics = await (await fetch(`http://127.0.0.1:${controller.healthPort}/metrics`)).text();
+    expect(metrics).toMatch(
+      /kentaur_api_requests_total{verb="POST",code="201",resource="jobs",site="it-1"} [1-9]/,
+    );
     const pods = (
       await site('it-1').list<Pod>(Pods, { namespace: open, labelSelector: 'kentaur.io/workload=pinned-it' })
     ).items;

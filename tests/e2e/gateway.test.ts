@@ -357,7 +357,7 @@ describe('e2e: the gateway', () => {
       /kentaur_reconcile_duration_seconds_count{controller="workloads",outcome="success"} [1-9]/,
     );
     expect(controllerText).toMatch(
-      /kentaur_api_requests_total{verb="PUT",code="200",resource="workloads\/status"} [1-9]/,
+      /kentaur_api_requests_total{verb="PUT",code="200",resource="workloads\/status",site=""} [1-9]/,
     );
     expect(controllerText).toMatch(/kentaur_controller_leading 1/);
     // Finished work keeps the site it was admitted to.

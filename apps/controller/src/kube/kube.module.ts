@@ -25,10 +25,10 @@ export class KubeConnection implements OnApplicationShutdown {
     this.client = new KubeClient({
       credentials,
       userAgent: `kentaur-controller/${config.identity}`,
-      observe: metrics.apiObserver,
+      observe: metrics.apiObserver(),
     });
     this.informers = new InformerHub(this.client, (resource, cause) => {
-      metrics.informerRestarts.inc({ resource });
+      metrics.informerRestarts.inc({ resource, site: '' });
       this.log.warn(
         `${resource} informer restarting: ${cause instanceof Error ? cause.message : String(cause)}`,
       );

@@ -56,22 +56,22 @@ export class ControllerMetrics {
 
   readonly informerRestarts = new Counter({
     name: 'kentaur_informer_restarts_total',
-    help: 'Informer restarts (relist after a broken or expired watch), by resource.',
-    labelNames: ['resource'] as const,
+    help: 'Informer restarts (relist after a broken or expired watch), by resource and site (empty: the management cluster).',
+    labelNames: ['resource', 'site'] as const,
     registers: [this.registry],
   });
 
   readonly apiRequests = new Counter({
     name: 'kentaur_api_requests_total',
-    help: 'Requests to the Kubernetes API server, by verb, HTTP status code and resource (workloads/status).',
-    labelNames: ['verb', 'code', 'resource'] as const,
+    help: 'Requests to the Kubernetes API servers, by verb, HTTP status code, resource (workloads/status) and site (empty: the management cluster).',
+    labelNames: ['verb', 'code', 'resource', 'site'] as const,
     registers: [this.registry],
   });
 
   readonly apiLatency = new Histogram({
     name: 'kentaur_api_request_duration_seconds',
-    help: 'Latency of requests to the Kubernetes API server, by verb.',
-    labelNames: ['verb'] as const,
+    help: 'Latency of requests to the Kubernetes API servers, by verb and site (empty: the management cluster).',
+    labelNames: ['verb', 'site'] as const,
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
     registers: [this.registry],
   });
@@ -128,9 +128,14 @@ export class ControllerMetrics {
     };
   }
 
-  /** The `observe` hook of the KubeClient. */
-  readonly apiObserver = (verb: string, statusCode: number, seconds: number, resource: string): void => {
-    this.apiRequests.inc({ verb, code: String(statusCode), resource });
-    this.apiLatency.observe({ verb }, seconds);
-  };
+  /**
+   * The `observe` hook of the KubeClient of one cluster: the management cluster's (`site` empty, as
+   * Prometheus reads an absent label) or a remote site's (ADR 13).
+   */
+  apiObserver(site = ''): (verb: string, statusCode: number, seconds: number, resource: string) => void {
+    return (verb, statusCode, seconds, resource) => {
+      this.apiRequests.inc({ verb, code: String(statusCode), resource, site });
+      this.apiLatency.observe({ verb, site }, seconds);
+    };
+  }
 }

@@ -357,7 +357,7 @@ export class SiteConnections {
       client = new KubeClient({
         credentials,
         userAgent: `kentaur-controller/${this.config.identity}`,
-        observe: this.metrics.apiObserver,
+        observe: this.metrics.apiObserver(name),
         requestTimeoutMs: this.config.siteProbeTimeoutMs * 4,
       });
     } catch (e) {
@@ -370,7 +370,7 @@ export class SiteConnections {
     const caches = new ClusterCaches(
       client,
       (resource, cause) => {
-        this.metrics.informerRestarts.inc({ resource: `${name}/${resource}` });
+        this.metrics.informerRestarts.inc({ resource, site: name });
         this.log.debug(`${name} ${resource} informer restarting: ${(cause as Error).message}`);
       },
       // A site that comes back is followed again within seconds, not after a 30 s backoff.
