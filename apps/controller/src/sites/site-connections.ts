@@ -85,7 +85,8 @@ class RemoteSite implements SiteConnection {
   }
 }
 
-type Listener = () => void;
+/** Told the names of the sites whose connection or reachability changed. */
+type Listener = (sites: ReadonlySet<string>) => void;
 
 /**
  * The clusters of the federation (ADR 13). The management cluster is always one; every Site with a
@@ -292,12 +293,14 @@ export class SiteConnections {
     const changed = await Promise.all(
       [...this.remote.values()].map((r) => r.probe(this.config.siteProbeTimeoutMs, Date.now)),
     );
+    const sites = new Set<string>();
     for (const [i, r] of [...this.remote.values()].entries()) {
       if (!changed[i]) continue;
+      sites.add(r.site);
       if (r.reachable) this.log.log(`site ${r.site} reachable again`);
       else this.log.warn(`site ${r.site} unreachable: ${r.lastError}`);
     }
-    if (changed.some(Boolean)) this.changed();
+    if (sites.size > 0) this.changed(sites);
     else if (this.leading) await this.writeStatuses();
   }
 
@@ -321,17 +324,17 @@ export class SiteConnections {
 
   private async syncConnections(): Promise<void> {
     const sites = new Map(this.kube.informers.sites.list().map((s) => [s.metadata.name!, s]));
-    let changed = false;
+    const changed = new Set<string>();
     for (const [name, r] of this.remote) {
       if (sites.get(name)?.spec.kubeconfigSecretRef) continue;
       this.remote.delete(name);
       await r.close();
-      changed = true;
+      changed.add(name);
     }
     for (const name of this.unconnected.keys())
       if (!sites.get(name)?.spec.kubeconfigSecretRef) this.unconnected.delete(name);
-    for (const site of sites.values()) if (await this.connect(site)) changed = true;
-    if (changed) this.changed();
+    for (const [name, site] of sites) if (await this.connect(site)) changed.add(name);
+    if (changed.size > 0) this.changed(changed);
   }
 
   /** Makes (or remakes, after the Secret changed) one remote site's connection; true if it did. */
@@ -405,8 +408,8 @@ export class SiteConnections {
     return true;
   }
 
-  private changed(): void {
-    for (const l of this.changeListeners) l();
+  private changed(sites: ReadonlySet<string>): void {
+    for (const l of this.changeListeners) l(sites);
     if (this.leading) void this.writeStatuses();
   }
 

@@ -4,6 +4,7 @@ import { makeWorkload } from '@kentaur/testing';
 import { VendorRegistry } from '@kentaur/vendors';
 import type { Job } from 'kubernetes-types/batch/v1';
 import {
+  affectedBySiteChange,
   ATTEMPT_LABEL,
   desiredObjects,
   fencedDeadline,
@@ -123,6 +124,34 @@ describe('desiredObjects', () => {
     });
     expect(d.deployment?.spec?.template.spec?.restartPolicy).toBe('Always');
     expect(d.services[0]!.spec?.clusterIP).toBeUndefined();
+  });
+});
+
+describe('affectedBySiteChange', () => {
+  const at = (name: string, site?: string): Workload => {
+    const w = admitted(makeWorkload(name, 'ns').obj(), ['n-0']);
+    if (site === undefined) return { ...w, status: { phase: 'Queued' } };
+    return { ...w, status: { ...w.status, admission: { ...w.status!.admission!, site } } };
+  };
+  const job = (workload: string) => ({
+    metadata: { name: `${workload}-1`, namespace: 'ns', labels: { 'kentaur.io/workload': workload } },
+  });
+  it('takes the work admitted to a changed site and the work with objects left there, nothing else', () => {
+    const keys = affectedBySiteChange({
+      sites: new Set(['it-1']),
+      workloads: [at('here', 'it-1'), at('elsewhere', 'dk-1'), at('waiting'), at('moved', 'dk-1')],
+      // it-1 came back holding the Job of `moved`'s earlier admission.
+      objects: [job('moved'), { metadata: { name: 'no-label', namespace: 'ns' } }],
+    });
+    expect([...keys].sort()).toEqual(['ns/here', 'ns/moved']);
+  });
+  it('takes nothing when no work is concerned', () => {
+    const keys = affectedBySiteChange({
+      sites: new Set(['fi-1']),
+      workloads: [at('x', 'dk-1')],
+      objects: [],
+    });
+    expect(keys.size).toBe(0);
   });
 });
 

@@ -188,6 +188,29 @@ export function attemptOf(w: Workload): string {
   return String(w.status?.attempts ?? 0);
 }
 
+/**
+ * The workloads (`namespace/name`) to look at again when some sites' connection or reachability
+ * changed: those admitted to one of them, and those with a Job or Deployment in one of them (of an
+ * admission that moved away while the site was gone). The rest are not concerned. Pure.
+ */
+export function affectedBySiteChange(o: {
+  sites: ReadonlySet<string>;
+  workloads: readonly Workload[];
+  /** The Jobs and Deployments cached from each of those sites that is connected. */
+  objects: readonly { metadata?: ObjectMeta }[];
+}): Set<string> {
+  const keys = new Set<string>();
+  for (const w of o.workloads) {
+    const site = w.status?.admission?.site;
+    if (site !== undefined && o.sites.has(site)) keys.add(`${w.metadata.namespace}/${w.metadata.name}`);
+  }
+  for (const obj of o.objects) {
+    const workload = obj.metadata?.labels?.[WORKLOAD_LABEL];
+    if (workload) keys.add(`${obj.metadata?.namespace}/${workload}`);
+  }
+  return keys;
+}
+
 /** The phase of an admitted workload from its objects and pods. Pure. */
 export function observedPhase(o: {
   workload: Workload;

@@ -26,6 +26,7 @@ import type { SiteConnection } from '../sites/site-connections';
 import { SiteKit } from '../sites/site-kit';
 import { mayMove } from '../sites/failover';
 import {
+  affectedBySiteChange,
   ATTEMPT_LABEL,
   desiredObjects,
   fenceRenewal,
@@ -86,12 +87,23 @@ export class WorkloadReconciler implements OnApplicationShutdown {
       for (const informer of [caches.jobs, caches.deployments, caches.pods] as const)
         informer.addHandlers({ onAdd: byLabel, onUpdate: (_o, n) => byLabel(n), onDelete: byLabel });
     });
-    // A site that comes back may hold objects of admissions that moved away meanwhile: every
-    // workload is looked at again, and the site's kit is applied again before its next object.
-    kube.sites.onChange(() => {
+    // A site that went away or came back: the workloads admitted there, and those with objects there
+    // (a site that comes back may hold objects of admissions that moved away meanwhile), are looked
+    // at again; the site's kit is applied again before its next object.
+    kube.sites.onChange((sites) => {
       for (const c of kube.sites.remotes()) if (!c.reachable) this.kit.forget(c.site!);
-      if (this.enabled) this.addAll();
+      if (this.enabled) this.addAffected(sites);
     });
+  }
+
+  private addAffected(sites: ReadonlySet<string>): void {
+    const connected = this.sites.remotes().filter((c) => sites.has(c.site!));
+    const keys = affectedBySiteChange({
+      sites,
+      workloads: this.kube.informers.workloads.list(),
+      objects: connected.flatMap(({ caches }) => [...caches.jobs.list(), ...caches.deployments.list()]),
+    });
+    for (const k of keys) this.queue.add(k);
   }
 
   private addAll(): void {
