@@ -161,12 +161,31 @@ describe('isCurrentObject', () => {
   const obj = (name: string, attempt: string) => ({
     metadata: { name, labels: { [ATTEMPT_LABEL]: attempt } },
   });
+  const owned = (o: ReturnType<typeof obj>, uid: string) => ({
+    metadata: {
+      ...o.metadata,
+      ownerReferences: [
+        { apiVersion: 'kentaur.io/v1alpha1', kind: 'Workload', name: 'train', uid, controller: true },
+      ],
+    },
+  });
   it.each([
     ['this admission’s name', obj('train-2', '2'), true],
     ['an earlier admission’s name', obj('train-1', '1'), false],
     ['the workload’s own name, this admission (made before per-admission names)', obj('train', '2'), true],
     ['the workload’s own name, an earlier admission', obj('train', '1'), false],
     ['another workload’s object whose name ends in a digit', obj('train-2-1', '1'), false],
+    ['this admission’s name, owned by this Workload', owned(obj('train-2', '2'), 'uid-1'), true],
+    [
+      'this admission’s name, owned by an earlier Workload of the same name',
+      owned(obj('train-2', '2'), 'uid-0'),
+      false,
+    ],
+    [
+      'this admission’s name in a remote site, made for an earlier Workload of the same name',
+      { metadata: { ...obj('train-2', '2').metadata, annotations: { [WORKLOAD_UID_ANNOTATION]: 'uid-0' } } },
+      false,
+    ],
   ] as const)('%s → %s', (_what, o, current) => {
     expect(isCurrentObject(o, again)).toBe(current);
   });
