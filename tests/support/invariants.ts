@@ -6,6 +6,7 @@ import type { Deployment } from 'kubernetes-types/apps/v1';
 import type { Job } from 'kubernetes-types/batch/v1';
 import type { Node, Pod } from 'kubernetes-types/core/v1';
 import {
+  admissionObjectName,
   type AcceleratorPool,
   ATTEMPT_LABEL,
   type Tenant,
@@ -57,6 +58,8 @@ interface World {
 }
 
 const keyOf = (o: KubeObject) => `${o.metadata?.namespace}/${o.metadata?.name}`;
+/** The workload a Job or Deployment belongs to: its workload label (its name is the admission's, ADR 16). */
+const workloadKeyOf = (o: KubeObject) => `${o.metadata?.namespace}/${o.metadata?.labels?.[WORKLOAD_LABEL]}`;
 const devicesOf = (placement: { devices: number }[] | undefined) =>
   (placement ?? []).reduce((a, p) => a + p.devices, 0);
 
@@ -165,7 +168,7 @@ export async function unsettled(scope: InvariantScope): Promise<string[]> {
     if (!x) out.push(`${key}: missing`);
     else if (TERMINAL.has(phase ?? '')) continue;
     else if (HOLDING.has(phase ?? '')) {
-      const objs = w.objects.filter((o) => keyOf(o) === key);
+      const objs = w.objects.filter((o) => workloadKeyOf(o) === key);
       if (objs.length !== 1 || objs[0]!.metadata?.labels?.[ATTEMPT_LABEL] !== String(x.status?.attempts))
         out.push(`${key}: ${phase} attempt ${x.status?.attempts} without exactly its object`);
     } else if (!x.status?.queue?.reason) out.push(`${key}: ${phase ?? 'no phase'} without a reason`);
@@ -213,7 +216,7 @@ export async function checkInvariants(scope: InvariantScope): Promise<string[]> 
       out.push(`${key}: ${phase} without a reason in status.queue`);
 
     // Its objects: exactly one of this attempt while it holds or after it ran; none while it waits.
-    const objs = w.objects.filter((o) => keyOf(o) === key);
+    const objs = w.objects.filter((o) => workloadKeyOf(o) === key);
     const current = objs.filter((o) => o.metadata?.labels?.[ATTEMPT_LABEL] === String(s?.attempts));
     const stale = objs.filter((o) => o.metadata?.labels?.[ATTEMPT_LABEL] !== String(s?.attempts));
     const kinds = objs.map(
@@ -228,6 +231,9 @@ export async function checkInvariants(scope: InvariantScope): Promise<string[]> 
       out.push(`${key}: objects of another attempt than ${s?.attempts}: [${kinds.join(', ')}]`);
     if (WAITING.has(phase) && objs.length) out.push(`${key}: ${phase} but has objects [${kinds.join(', ')}]`);
     for (const o of objs) {
+      const named = admissionObjectName(x.metadata.name!, o.metadata?.labels?.[ATTEMPT_LABEL] ?? '?');
+      if (o.metadata?.name !== named)
+        out.push(`${key}: object ${o.metadata?.name} is not named for its admission (${named})`);
       const owner = o.metadata?.ownerReferences?.find((r) => r.controller);
       if (owner?.uid !== x.metadata.uid)
         out.push(
@@ -247,7 +253,7 @@ export async function checkInvariants(scope: InvariantScope): Promise<string[]> 
   }
   // Objects labelled for a workload that does not exist.
   for (const o of w.objects)
-    if (!byKey.has(keyOf(o)))
+    if (!byKey.has(workloadKeyOf(o)))
       out.push(
         `orphan ${o.kind ?? 'object'} ${keyOf(o)} (labelled for workload ${o.metadata?.labels?.[WORKLOAD_LABEL]})`,
       );
