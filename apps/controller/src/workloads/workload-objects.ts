@@ -48,16 +48,24 @@ export function objectNameOf(w: Workload): string {
 }
 
 /**
+ * Whether an object was made for another Workload of the same name (one deleted and created again):
+ * its owner's uid, or in a remote site (no owner there) its annotated uid, is not this one's. Pure.
+ */
+export function madeForAnother(obj: { metadata?: ObjectMeta }, w: Workload): boolean {
+  const uid =
+    obj.metadata?.annotations?.[WORKLOAD_UID_ANNOTATION] ??
+    obj.metadata?.ownerReferences?.find((r) => r.controller)?.uid;
+  return uid !== undefined && uid !== w.metadata.uid;
+}
+
+/**
  * Whether a Job or Deployment of the workload belongs to its current admission: made for this
  * Workload (not for an earlier one of the same name: owner or annotated uid), with this admission's
  * name, or (created before objects were named per admission) the workload's own name and this
  * admission's attempt label, so an upgrade does not restart running work. Pure.
  */
 export function isCurrentObject(obj: { metadata?: ObjectMeta }, w: Workload): boolean {
-  const uid =
-    obj.metadata?.annotations?.[WORKLOAD_UID_ANNOTATION] ??
-    obj.metadata?.ownerReferences?.find((r) => r.controller)?.uid;
-  if (uid !== undefined && uid !== w.metadata.uid) return false;
+  if (madeForAnother(obj, w)) return false;
   const name = obj.metadata?.name;
   if (name === objectNameOf(w)) return true;
   return name === w.metadata.name && obj.metadata?.labels?.[ATTEMPT_LABEL] === attemptOf(w);

@@ -31,10 +31,10 @@ import {
   desiredObjects,
   fenceRenewal,
   isCurrentObject,
+  madeForAnother,
   observedPhase,
   stoppedByFence,
   WORKLOAD_LABEL,
-  WORKLOAD_UID_ANNOTATION,
 } from './workload-objects';
 
 const TERMINAL = new Set<WorkloadPhase | undefined>(['Succeeded', 'Failed', 'Cancelled']);
@@ -322,7 +322,7 @@ export class WorkloadReconciler implements OnApplicationShutdown {
     const attempts = w?.status?.attempts ?? 0;
     const cached = cachedObjects(name, conn);
     const doomed = cached.filter(
-      ([, obj]) => !o.keepNewer || !w || attemptLabel(obj) <= attempts || otherUid(obj, w),
+      ([, obj]) => !o.keepNewer || !w || attemptLabel(obj) <= attempts || madeForAnother(obj, w),
     );
     // Only a newer attempt's: the cache will catch up, an event follows.
     if (cached.length > 0 && doomed.length === 0) return;
@@ -399,12 +399,6 @@ function serviceMayLinger(conn: SiteConnection, w: Workload | undefined): boolea
 }
 
 const attemptLabel = (obj: KubeObject) => Number(obj.metadata?.labels?.[ATTEMPT_LABEL] ?? 0);
-
-/** An object in a remote site made for another Workload of the same name (deleted and created again). */
-function otherUid(obj: KubeObject | undefined, w: Workload): boolean {
-  const uid = obj?.metadata?.annotations?.[WORKLOAD_UID_ANNOTATION];
-  return uid !== undefined && uid !== w.metadata.uid;
-}
 
 function fencedMessage(w: Workload): string {
   const a = w.status!.admission!;
