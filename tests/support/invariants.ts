@@ -13,6 +13,7 @@ import {
   WORKLOAD_LABEL,
   WORKLOAD_PHASES,
   type Workload,
+  workloadKeyOfObject,
 } from '@kentaur/api';
 import {
   AcceleratorPools,
@@ -59,7 +60,6 @@ interface World {
 
 const keyOf = (o: KubeObject) => `${o.metadata?.namespace}/${o.metadata?.name}`;
 /** The workload a Job or Deployment belongs to: its workload label (its name is the admission's, ADR 16). */
-const workloadKeyOf = (o: KubeObject) => `${o.metadata?.namespace}/${o.metadata?.labels?.[WORKLOAD_LABEL]}`;
 const devicesOf = (placement: { devices: number }[] | undefined) =>
   (placement ?? []).reduce((a, p) => a + p.devices, 0);
 
@@ -168,7 +168,7 @@ export async function unsettled(scope: InvariantScope): Promise<string[]> {
     if (!x) out.push(`${key}: missing`);
     else if (TERMINAL.has(phase ?? '')) continue;
     else if (HOLDING.has(phase ?? '')) {
-      const objs = w.objects.filter((o) => workloadKeyOf(o) === key);
+      const objs = w.objects.filter((o) => workloadKeyOfObject(o) === key);
       if (objs.length !== 1 || objs[0]!.metadata?.labels?.[ATTEMPT_LABEL] !== String(x.status?.attempts))
         out.push(`${key}: ${phase} attempt ${x.status?.attempts} without exactly its object`);
     } else if (!x.status?.queue?.reason) out.push(`${key}: ${phase ?? 'no phase'} without a reason`);
@@ -216,7 +216,7 @@ export async function checkInvariants(scope: InvariantScope): Promise<string[]> 
       out.push(`${key}: ${phase} without a reason in status.queue`);
 
     // Its objects: exactly one of this attempt while it holds or after it ran; none while it waits.
-    const objs = w.objects.filter((o) => workloadKeyOf(o) === key);
+    const objs = w.objects.filter((o) => workloadKeyOfObject(o) === key);
     const current = objs.filter((o) => o.metadata?.labels?.[ATTEMPT_LABEL] === String(s?.attempts));
     const stale = objs.filter((o) => o.metadata?.labels?.[ATTEMPT_LABEL] !== String(s?.attempts));
     const kinds = objs.map(
@@ -253,7 +253,7 @@ export async function checkInvariants(scope: InvariantScope): Promise<string[]> 
   }
   // Objects labelled for a workload that does not exist.
   for (const o of w.objects)
-    if (!byKey.has(workloadKeyOf(o)))
+    if (!byKey.has(workloadKeyOfObject(o) ?? ''))
       out.push(
         `orphan ${o.kind ?? 'object'} ${keyOf(o)} (labelled for workload ${o.metadata?.labels?.[WORKLOAD_LABEL]})`,
       );

@@ -18,3 +18,14 @@ export const ADMITTED_PRIORITY_CLASS = 'kentaur-admitted';
 export function admissionObjectName(workload: string, attempt: number | string): string {
   return `${workload}-${attempt}`;
 }
+
+/**
+ * The `namespace/name` of the Workload an object Kentaur made belongs to, read from its workload
+ * label (Jobs, Deployments, Services and pods); undefined for an object without that label.
+ */
+export function workloadKeyOfObject(o: {
+  metadata?: { namespace?: string; labels?: Record<string, string> };
+}): string | undefined {
+  const workload = o.metadata?.labels?.[WORKLOAD_LABEL];
+  return workload ? `${o.metadata?.namespace}/${workload}` : undefined;
+}

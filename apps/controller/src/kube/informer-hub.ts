@@ -9,7 +9,6 @@ import {
   type InformerOptions,
   Jobs,
   type KubeClient,
-  type KubeObject,
   Nodes,
   Pods,
   type ResourceType,
@@ -18,7 +17,7 @@ import {
   Workloads,
 } from '@kentaur/k8s-runtime';
 
-import { WORKLOAD_LABEL } from '@kentaur/api';
+import { WORKLOAD_LABEL, workloadKeyOfObject } from '@kentaur/api';
 import { trimPod } from '../accounting/pod-runs';
 
 /**
@@ -28,11 +27,6 @@ import { trimPod } from '../accounting/pod-runs';
 export const BY_WORKLOAD = 'workload';
 /** Index of `workloads`: their namespace. */
 export const BY_NAMESPACE = 'namespace';
-
-function workloadOf(o: KubeObject): string | undefined {
-  const workload = o.metadata?.labels?.[WORKLOAD_LABEL];
-  return workload ? `${o.metadata?.namespace}/${workload}` : undefined;
-}
 
 type OnRestart = (resource: string, cause: unknown) => void;
 
@@ -74,14 +68,14 @@ export class ClusterCaches {
     // Only pods that hold node resources: finished pods release their devices.
     this.pods = make<Pod>(Pods, 'status.phase!=Succeeded,status.phase!=Failed');
     // A reconcile asks for one workload's pods, or one tenant's workloads, not for the whole cache.
-    this.pods.addIndex(BY_WORKLOAD, workloadOf);
+    this.pods.addIndex(BY_WORKLOAD, workloadKeyOfObject);
     // Kentaur's own pods in every phase, trimmed to their run times: the usage meter's source.
     this.workloadPods = make<Pod>(Pods, undefined, WORKLOAD_LABEL, trimPod);
     // Only what Kentaur created: other Jobs and Deployments of the cluster are none of its business.
     this.jobs = make<Job>(Jobs, undefined, WORKLOAD_LABEL);
     this.deployments = make<Deployment>(Deployments, undefined, WORKLOAD_LABEL);
-    this.jobs.addIndex(BY_WORKLOAD, workloadOf);
-    this.deployments.addIndex(BY_WORKLOAD, workloadOf);
+    this.jobs.addIndex(BY_WORKLOAD, workloadKeyOfObject);
+    this.deployments.addIndex(BY_WORKLOAD, workloadKeyOfObject);
     this.all = [
       this.nodes,
       this.pods,

@@ -16,6 +16,7 @@ import {
   POOL_LABEL,
   TENANT_LABEL,
   WORKLOAD_LABEL,
+  workloadKeyOfObject,
 } from '@kentaur/api';
 
 export { ATTEMPT_LABEL, TENANT_LABEL, WORKLOAD_LABEL };
@@ -218,8 +219,8 @@ export function affectedBySiteChange(o: {
     if (site !== undefined && o.sites.has(site)) keys.add(`${w.metadata.namespace}/${w.metadata.name}`);
   }
   for (const obj of o.objects) {
-    const workload = obj.metadata?.labels?.[WORKLOAD_LABEL];
-    if (workload) keys.add(`${obj.metadata?.namespace}/${workload}`);
+    const key = workloadKeyOfObject(obj);
+    if (key) keys.add(key);
   }
   return keys;
 }

@@ -21,7 +21,7 @@ import { CONTROLLER_CONFIG, type ControllerConfig } from '../config';
 import { ControllerMetrics } from '../metrics/controller-metrics';
 import { BY_WORKLOAD } from '../kube/informer-hub';
 import { KubeConnection } from '../kube/kube.module';
-import { parseDuration } from '@kentaur/api';
+import { parseDuration, workloadKeyOfObject } from '@kentaur/api';
 import type { SiteConnection } from '../sites/site-connections';
 import { SiteKit } from '../sites/site-kit';
 import { mayMove } from '../sites/failover';
@@ -34,7 +34,6 @@ import {
   madeForAnother,
   observedPhase,
   stoppedByFence,
-  WORKLOAD_LABEL,
 } from './workload-objects';
 
 const TERMINAL = new Set<WorkloadPhase | undefined>(['Succeeded', 'Failed', 'Cancelled']);
@@ -79,8 +78,8 @@ export class WorkloadReconciler implements OnApplicationShutdown {
     const own = (o: KubeObject) => this.queue.add(`${o.metadata?.namespace}/${o.metadata?.name}`);
     kube.informers.workloads.addHandlers({ onAdd: own, onUpdate: (_o, n) => own(n), onDelete: own });
     const byLabel = (o: KubeObject) => {
-      const owner = o.metadata?.labels?.[WORKLOAD_LABEL];
-      if (owner) this.queue.add(`${o.metadata?.namespace}/${owner}`);
+      const key = workloadKeyOfObject(o);
+      if (key) this.queue.add(key);
     };
     // The objects of every site, those of sites connected later too.
     kube.sites.onConnect(({ caches }) => {
