@@ -30,6 +30,7 @@ import { installCrds } from '../support/crds';
 import { seededRandom } from '../support/random';
 import { createTenant } from '../support/tenants';
 import { apiServerWork, readApiServerMetrics } from './apiserver-metrics';
+import { captureApiServerProfile } from './apiserver-profile';
 import {
   requestsPerAdmission,
   samplePeaks,
@@ -61,6 +62,11 @@ export interface E2eBenchSizes {
   /** The whole queue must drain within this. */
   drainTimeoutMs: number;
   seed: number;
+  /**
+   * A CPU profile of kube-apiserver for `seconds` from the start of the submissions, written to `dir`
+   * (BENCH_E2E_APISERVER_PROFILE=<dir>, BENCH_E2E_APISERVER_PROFILE_SECONDS, default 30).
+   */
+  apiServerProfile?: { dir: string; seconds: number };
 }
 
 export const E2E_FULL: E2eBenchSizes = {
@@ -90,10 +96,14 @@ export function e2eFullSizes(env: NodeJS.ProcessEnv = process.env): E2eBenchSize
       throw new Error(`${name} must be a positive integer, got ${JSON.stringify(v)}`);
     return x;
   };
+  const profileDir = env.BENCH_E2E_APISERVER_PROFILE;
   return {
     ...E2E_FULL,
     workloads: n('BENCH_E2E_WORKLOADS', E2E_FULL.workloads),
     tenants: n('BENCH_E2E_TENANTS', E2E_FULL.tenants),
+    ...(profileDir
+      ? { apiServerProfile: { dir: profileDir, seconds: n('BENCH_E2E_APISERVER_PROFILE_SECONDS', 30) } }
+      : {}),
   };
 }
 
@@ -345,6 +355,12 @@ export async function runE2eBench(sizes: E2eBenchSizes, log: (line: string) => v
     log(
       `submitting ${mix.length} workloads (${pods} pods, ${deviceDemand} device-runs for ${devices} devices)`,
     );
+    const profile = sizes.apiServerProfile;
+    const profiling = profile
+      ? captureApiServerProfile(testKubeconfig(), profile.dir, profile.seconds).catch((e: Error) => ({
+          error: e.message,
+        }))
+      : undefined;
     const created = new Map<string, number>();
     const started = performance.now();
     await pooled(mix, sizes.concurrency, async (w) => {
@@ -421,6 +437,8 @@ export async function runE2eBench(sizes: E2eBenchSizes, log: (line: string) => v
       },
       // Where the API server's time went while Kentaur admitted and the fleet ran the work.
       apiServer: apiServerWork(apiBefore, apiAfter, { seconds: drainSeconds, pods }),
+      // Where its CPU went in the first seconds of submission and admission (BENCH_E2E_APISERVER_PROFILE).
+      ...(profiling ? { apiServerProfile: await profiling } : {}),
       targets: {
         shareOfRaw: { target: '>= 0.8', met: peak / raw.perSecond >= 0.8 },
         kueue20x: { target: '>= 860 admissions/s (20 x 43)', met: peak >= 860 },

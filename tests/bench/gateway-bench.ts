@@ -10,12 +10,18 @@ import { JIT_MIN_USES } from '@kentaur/gateway';
 import { aSpec, gql, SUBMIT } from '../support/gateway';
 import { createTenant } from '../support/tenants';
 import { machine } from './figures';
-import { startBareProcess, startGatewayProcess, type ServerProcess } from './server-process';
+import {
+  startBareProcess,
+  startGatewayProcess,
+  startNestProcess,
+  type ServerProcess,
+} from './server-process';
 
 /**
  * Gateway throughput: autocannon (in its own process, so the load generator does not share the
  * gateway's event loop) against four operations with a real tenant token, and in the same run a
- * bare Fastify + Mercurius server answering a trivial query: the ceiling of this machine and stack.
+ * bare Fastify + Mercurius server answering a trivial query: the ceiling of this machine and stack;
+ * and the same query through Nest set up as the gateway is, with nothing of the gateway's own.
  * The gateway and the bare server each run in a process of their own (serve.js), as deployed.
  */
 
@@ -261,6 +267,10 @@ export async function runGatewayBench(sizes: GatewayBenchSizes) {
   const f = await fixture(sizes);
   const page = await gql<{ workloads: unknown }>(f.gw.url, f.token, LIST);
   const bare = await startBareProcess(page.data?.workloads);
+  const nest = await startNestProcess().catch(async (e: unknown) => {
+    await bare.stop();
+    throw e;
+  });
   const spec = aSpec({ accelerators: { count: 8 } });
   const all = {
     // The gateway's fixed cost per request: HTTP, authentication, rate limit, context and metrics,
@@ -283,6 +293,7 @@ export async function runGatewayBench(sizes: GatewayBenchSizes) {
     await preflight(subject.gw.url, subject.token, ops);
     if (base) await preflight(base.gw.url, base.token, ops);
     await preflight(bare.url, undefined, { hello: { query: '{ hello }' }, list: { query: LIST } });
+    await preflight(nest.url, undefined, { hello: { query: '{ hello }' } });
     const o = { connections: sizes.connections, seconds: sizes.seconds };
     // Profiled too (as `hello`), so that the gateway's profile of `{ __typename }` can be set
     // against what the same request costs the bare stack.
@@ -291,6 +302,11 @@ export async function runGatewayBench(sizes: GatewayBenchSizes) {
     );
     const listCeiling =
       only && !only.includes('list') ? undefined : await load(`${bare.url}/graphql`, { query: LIST }, o);
+    // The framework's own floor: between it and `{ hello }` is Nest, between it and the gateway's
+    // `{ __typename }` the gateway's own code.
+    const nestCeiling = await profiled(nest, 'nest-hello', () =>
+      load(`${nest.url}/graphql`, { query: '{ hello }' }, o),
+    );
     const results: Record<string, LoadResult & { shareOfCeiling: number }> = {};
     const baselineResults: Record<
       string,
@@ -318,6 +334,8 @@ export async function runGatewayBench(sizes: GatewayBenchSizes) {
       sizes,
       ceiling,
       listCeiling,
+      nestCeiling,
+      nestShareOfCeiling: Number((nestCeiling.requestsPerSecond / ceiling.requestsPerSecond).toFixed(3)),
       listShareOfListCeiling:
         listCeiling && results['workloads(first: 50)']
           ? Number(
@@ -345,6 +363,7 @@ export async function runGatewayBench(sizes: GatewayBenchSizes) {
     await base?.gw.stop();
     await compared?.mine.gw.stop();
     await bare.stop();
+    await nest.stop();
     await f.gw.stop();
     for (const ns of f.namespaces) await deleteTestNamespace(f.client, ns);
     await f.client.delete(Tenants, f.tenant).catch(() => undefined);

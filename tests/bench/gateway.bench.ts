@@ -28,6 +28,7 @@ describe('gateway throughput', () => {
       `\ngateway throughput (${figures.sizes.connections} connections, ${figures.sizes.seconds} s each):\n` +
         row('bare Fastify+Mercurius', figures.ceiling) +
         (figures.listCeiling ? row('bare, the same list', figures.listCeiling) : '') +
+        row('Nest+Mercurius { hello }', figures.nestCeiling) +
         Object.entries(figures.results)
           .map(([name, r]) =>
             row(name, r).replace(/\n$/, `  (${(r.shareOfCeiling * 100).toFixed(0)} % of ceiling)\n`),
@@ -43,6 +44,7 @@ describe('gateway throughput', () => {
           .join(''),
     );
     expect(figures.ceiling.requests).toBeGreaterThan(0);
+    expect(figures.nestCeiling.requests).toBeGreaterThan(0);
     for (const r of Object.values(figures.results)) expect(r.requests).toBeGreaterThan(0);
   });
 

@@ -58,6 +58,8 @@ for (const name of wanted) {
   process.stdout.write(`\n== bench ${name}${smoke ? ' (smoke)' : ''} [${new Date().toISOString()}]\n`);
   const env = { ...process.env, ...(smoke ? { [b.env]: '1' } : {}) };
   if (b.fleet && !smoke && !env.KENTAUR_TEST_FLEET) env.KENTAUR_TEST_FLEET = b.fleet;
+  // The e2e benchmark's CPU profile of kube-apiserver needs the sandbox to serve /debug/pprof.
+  if (name === 'e2e' && env.BENCH_E2E_APISERVER_PROFILE) env.KENTAUR_TEST_APISERVER_PROFILING = '1';
   const r = spawnSync(jest, ['-c', join(__dirname, b.config), `tests/bench/${name}.bench.ts`], {
     stdio: 'inherit',
     env,

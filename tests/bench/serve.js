@@ -9,6 +9,7 @@
 //                                       BENCH_SERVE_GATEWAY: another build of the gateway to serve
 //                                       (a path to its dist/index.js), else @kentaur/gateway
 //   node tests/bench/serve.js bare      the ceilings: `{ hello }`, and the page in BENCH_SERVE_PAGE_FILE
+//   node tests/bench/serve.js nest      `{ hello }` through Nest on the gateway's adapter and driver
 //
 // It answers its parent over IPC: {listening: url} once up; to {id, op} with {id, result} or
 // {id, error}, op one of 'memory' (process.memoryUsage()), 'profile-start', 'profile-stop' (writes
@@ -54,10 +55,62 @@ async function startBareServer() {
   return { url: `http://127.0.0.1:${address.port}`, close: () => app.close() };
 }
 
+/**
+ * `{ hello }` through the gateway's framework with nothing of the gateway: a Nest application on
+ * the Fastify adapter with the Mercurius driver, set up as the gateway sets them up (no Nest
+ * middleware, Fastify's own body parser, compiled queries, a code-first schema), one resolver, no
+ * guard, hook, authentication, metrics or log. Against the bare `{ hello }` it is what Nest adds to
+ * a request; against it, the gateway's `{ __typename }` is what the gateway's own code adds.
+ */
+async function startNestServer() {
+  require('reflect-metadata');
+  const { Module } = require('@nestjs/common');
+  const { NestFactory } = require('@nestjs/core');
+  const { FastifyAdapter } = require('@nestjs/platform-fastify');
+  const { GraphQLModule, Query, Resolver } = require('@nestjs/graphql');
+  const { MercuriusDriver } = require('@nestjs/mercurius');
+  const { JIT_MIN_USES } = require('@kentaur/gateway');
+  // Plain JavaScript: the decorators applied as TypeScript would apply them.
+  class HelloResolver {
+    hello() {
+      return 'world';
+    }
+  }
+  const hello = Object.getOwnPropertyDescriptor(HelloResolver.prototype, 'hello');
+  Reflect.decorate([Query(() => String)], HelloResolver.prototype, 'hello', hello);
+  Reflect.decorate([Resolver()], HelloResolver);
+  class HelloModule {}
+  Reflect.decorate(
+    [
+      Module({
+        imports: [
+          GraphQLModule.forRoot({
+            driver: MercuriusDriver,
+            autoSchemaFile: true,
+            path: '/graphql',
+            jit: { minCount: JIT_MIN_USES, eluThreshold: 0.9 },
+          }),
+        ],
+        providers: [HelloResolver],
+      }),
+    ],
+    HelloModule,
+  );
+  const app = await NestFactory.create(HelloModule, new FastifyAdapter({ skipMiddie: true }), {
+    logger: ['warn', 'error'],
+    bodyParser: false,
+  });
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address();
+  return { url: `http://127.0.0.1:${address.port}`, close: () => app.close() };
+}
+
+const SERVERS = { gateway: startGatewayServer, bare: startBareServer, nest: startNestServer };
+
 async function main() {
   const kind = process.argv[2];
-  if (kind !== 'gateway' && kind !== 'bare') throw new Error(`serve.js: unknown server ${kind}`);
-  const server = kind === 'gateway' ? await startGatewayServer() : await startBareServer();
+  if (!SERVERS[kind]) throw new Error(`serve.js: unknown server ${kind}`);
+  const server = await SERVERS[kind]();
   const session = new Session();
   session.connect();
   const ops = {

@@ -29,7 +29,7 @@ interface Reply {
 }
 
 function startServe(
-  kind: 'gateway' | 'bare',
+  kind: 'gateway' | 'bare' | 'nest',
   env: Record<string, string>,
   logFile?: string,
 ): Promise<ServerProcess> {
@@ -142,4 +142,9 @@ export async function startBareProcess(page: unknown): Promise<ServerProcess> {
     rmSync(dir, { recursive: true, force: true }),
   );
   return server;
+}
+
+/** `{ hello }` through Nest with the gateway's adapter and driver, and nothing of the gateway (serve.js). */
+export function startNestProcess(): Promise<ServerProcess> {
+  return startServe('nest', {});
 }

@@ -21,10 +21,18 @@ const HEADLINES = {
     `created→admitted p50/p95/p99 ${sec(f.kentaur.createdToAdmittedSeconds)}; ` +
     `created→pods bound ${sec(f.kentaur.createdToAllPodsBoundSeconds)}; drained in ${f.kentaur.drainSeconds} s; ` +
     `controller ${f.controller.cpuSeconds} CPU-s, RSS ${f.controller.rssMiBPeak} MiB, ` +
-    `${f.controller.apiRequestsPerAdmission} API requests/admission`,
+    `${f.controller.apiRequestsPerAdmission} API requests/admission` +
+    (f.apiServerProfile?.summary
+      ? `; kube-apiserver profiled ${f.apiServerProfile.seconds} s (${f.apiServerProfile.summary.cores} cores): ` +
+        f.apiServerProfile.summary.groups
+          .slice(0, 5)
+          .map((g) => `${g.group} ${(g.share * 100).toFixed(1)} %`)
+          .join(', ')
+      : ''),
   gateway: (f) =>
     `ceiling ${f.ceiling.requestsPerSecond} req/s; ` +
     (f.listCeiling ? `bare list ${f.listCeiling.requestsPerSecond} req/s; ` : '') +
+    (f.nestCeiling ? `Nest { hello } ${f.nestCeiling.requestsPerSecond} req/s; ` : '') +
     Object.entries(f.results)
       .map(([op, r]) => `${op} ${r.requestsPerSecond} req/s p99 ${r.latencyMs.p99} ms`)
       .join('; ') +

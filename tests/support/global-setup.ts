@@ -26,6 +26,8 @@ export default async function globalSetup(): Promise<void> {
     layout,
     ownerPid: process.pid,
     fleetFile: process.env.KENTAUR_TEST_FLEET,
+    // A benchmark's CPU profile of the API server (BENCH_E2E_APISERVER_PROFILE, tests/bench/run.js).
+    apiServerProfiling: process.env.KENTAUR_TEST_APISERVER_PROFILING === '1',
     log: (m) => process.stderr.write(`[test sandbox] ${m}\n`),
   });
   process.stderr.write(

@@ -42,7 +42,11 @@ export function etcdArgs(p: SandboxPorts, f: ComponentFiles): string[] {
   ];
 }
 
-export function apiserverArgs(p: SandboxPorts, f: ComponentFiles): string[] {
+/**
+ * `profiling`: Go's /debug/pprof endpoints on (for administrators only, as every non-resource URL
+ * here), so that a benchmark can take a CPU profile of the API server (tests/bench/e2e-bench.ts).
+ */
+export function apiserverArgs(p: SandboxPorts, f: ComponentFiles, o: { profiling?: boolean } = {}): string[] {
   return [
     `--etcd-servers=http://127.0.0.1:${p.etcdClient}`,
     '--bind-address=127.0.0.1',
@@ -59,7 +63,7 @@ export function apiserverArgs(p: SandboxPorts, f: ComponentFiles): string[] {
     // The ServiceAccount admission plugin would make every pod in a fresh namespace wait for the
     // `default` ServiceAccount; fake pods mount nothing, so it only adds a race (as envtest does).
     '--disable-admission-plugins=ServiceAccount',
-    '--profiling=false',
+    `--profiling=${o.profiling === true}`,
     '--v=1',
   ];
 }

@@ -57,6 +57,8 @@ export interface SandboxUpOptions {
   ownerPid?: number;
   log?: (message: string) => void;
   startTimeoutMs?: number;
+  /** The API servers serve Go's /debug/pprof (off by default, as in production). */
+  apiServerProfiling?: boolean;
 }
 
 export interface SandboxInfo {
@@ -143,6 +145,7 @@ interface Starter {
   stateFile: string;
   state: SandboxState;
   timeoutMs: number;
+  apiServerProfiling?: boolean;
 }
 
 interface ComponentSpec {
@@ -193,7 +196,7 @@ async function startControlPlane(s: Starter, bins: BinaryPaths, plan: StartPlan)
   await startComponent(s, plan, {
     component: 'kube-apiserver',
     binary: bins.kubeApiserver,
-    args: apiserverArgs(ports, files),
+    args: apiserverArgs(ports, files, { profiling: s.apiServerProfiling }),
     healthUrl: `${server}/readyz`,
     caFile: files.pki.caCert,
   });
@@ -267,7 +270,12 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxInfo> {
   };
   writeState(layout.state, state);
   if (opts.ownerPid) state.processes.push(startWatchdog(layout.state, opts.ownerPid, layout.log('watchdog')));
-  const starter: Starter = { stateFile: layout.state, state, timeoutMs: opts.startTimeoutMs ?? 120_000 };
+  const starter: Starter = {
+    stateFile: layout.state,
+    state,
+    timeoutMs: opts.startTimeoutMs ?? 120_000,
+    apiServerProfiling: opts.apiServerProfiling,
+  };
   try {
     const nodes = await startClusters(starter, bins, plans, log);
     return {
