@@ -48,27 +48,41 @@ export function parseApiServerMetrics(text: string): ApiServerSample {
   return sample;
 }
 
-/** Reads the API server's /metrics with the kubeconfig's credentials. */
-export function readApiServerMetrics(kubeconfig: string): Promise<ApiServerSample> {
+/**
+ * GET of one of the API server's own paths (/metrics, /debug/pprof/…) with the kubeconfig's
+ * credentials (the sandbox's administrator): the body, or an error naming the path and status.
+ */
+export function getFromApiServer(
+  kubeconfig: string,
+  path: string,
+  o: { timeoutMs: number; hint?: string },
+): Promise<Buffer> {
   const c = loadKubeconfig(kubeconfig);
+  const url = `${c.server}${path}`;
   return new Promise((resolve, reject) => {
     const req = https.get(
-      `${c.server}/metrics`,
-      { ca: c.caData, cert: c.certData, key: c.keyData, timeout: 30_000 },
+      url,
+      { ca: c.caData, cert: c.certData, key: c.keyData, timeout: o.timeoutMs },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (b: Buffer) => chunks.push(b));
         res.on('end', () =>
           res.statusCode === 200
-            ? resolve(parseApiServerMetrics(Buffer.concat(chunks).toString('utf8')))
-            : reject(new Error(`GET ${c.server}/metrics: ${res.statusCode}`)),
+            ? resolve(Buffer.concat(chunks))
+            : reject(new Error(`GET ${url}: ${res.statusCode}${o.hint ? ` (${o.hint})` : ''}`)),
         );
         res.on('error', reject);
       },
     );
-    req.on('timeout', () => req.destroy(new Error('GET /metrics timed out')));
+    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
     req.on('error', reject);
   });
+}
+
+/** Reads the API server's /metrics with the kubeconfig's credentials. */
+export async function readApiServerMetrics(kubeconfig: string): Promise<ApiServerSample> {
+  const body = await getFromApiServer(kubeconfig, '/metrics', { timeoutMs: 30_000 });
+  return parseApiServerMetrics(body.toString('utf8'));
 }
 
 /** The API server's work between two samples: cores used, writes per pod by resource (top first). */

@@ -1,8 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import https from 'node:https';
 import { join } from 'node:path';
-import { loadKubeconfig } from '@kentaur/k8s-runtime';
+import { getFromApiServer } from './apiserver-metrics';
 
 /**
  * A CPU profile of kube-apiserver, the component that bounds the end-to-end rate on this machine
@@ -14,30 +13,9 @@ import { loadKubeconfig } from '@kentaur/k8s-runtime';
 
 /** Fetches `seconds` of CPU profile; resolves with the profile's bytes (gzipped protobuf). */
 export function fetchApiServerProfile(kubeconfig: string, seconds: number): Promise<Buffer> {
-  const c = loadKubeconfig(kubeconfig);
-  const url = `${c.server}/debug/pprof/profile?seconds=${seconds}`;
-  return new Promise((resolve, reject) => {
-    const req = https.get(
-      url,
-      { ca: c.caData, cert: c.certData, key: c.keyData, timeout: (seconds + 30) * 1000 },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (b: Buffer) => chunks.push(b));
-        res.on('end', () =>
-          res.statusCode === 200
-            ? resolve(Buffer.concat(chunks))
-            : reject(
-                new Error(
-                  `GET ${url}: ${res.statusCode} (is the sandbox's kube-apiserver started with --profiling=true? ` +
-                    'set KENTAUR_TEST_APISERVER_PROFILING=1)',
-                ),
-              ),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
-    req.on('error', reject);
+  return getFromApiServer(kubeconfig, `/debug/pprof/profile?seconds=${seconds}`, {
+    timeoutMs: (seconds + 30) * 1000,
+    hint: "is the sandbox's kube-apiserver started with --profiling=true? set KENTAUR_TEST_APISERVER_PROFILING=1",
   });
 }
 
