@@ -57,7 +57,7 @@ export interface SandboxUpOptions {
   ownerPid?: number;
   log?: (message: string) => void;
   startTimeoutMs?: number;
-  /** The API servers serve Go's /debug/pprof (off by default, as in production). */
+  /** The API servers serve Go's /debug/pprof (off by default, as a hardened cluster runs it). */
   apiServerProfiling?: boolean;
 }
 
