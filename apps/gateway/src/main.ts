@@ -1,7 +1,4 @@
 import 'reflect-metadata';
-import type { IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { inClusterCredentials, KubeClient, loadKubeconfig } from '@kentaur/k8s-runtime';
@@ -25,6 +22,7 @@ import { TransparencyResolver } from './graphql/transparency/transparency.resolv
 import { GatewayError } from './errors';
 import { gatewayLogging } from './http/logging';
 import { RateLimiter } from './http/rate-limiter';
+import { SlowClients } from './http/slow-clients';
 import { GatewayMetrics } from './metrics/gateway-metrics';
 import { GatewayState } from './kube/gateway-state';
 
@@ -67,56 +65,6 @@ function buildDeps(config: GatewayConfig, log: (reference: string, error: unknow
 }
 
 /**
- * Deadlines for slow clients beside Node's requestTimeout, whose own check was observed to miss
- * two kinds of them (each held its connection for good in tests/chaos/hostile-input.test.ts):
- * connections that never complete their first request's headers while other clients are served,
- * and requests whose body arrives a byte at a time. A connection must bring its first request (or
- * WebSocket upgrade), and a request its whole body (parsed by preValidation), within requestMs.
- */
-function guardSlowClients(fastify: FastifyInstance, timeouts: HttpTimeouts): void {
-  const firstRequest = new WeakMap<Socket, NodeJS.Timeout>();
-  fastify.server.on('connection', (socket: Socket) => {
-    const deadline = setTimeout(() => socket.destroy(), timeouts.requestMs).unref();
-    firstRequest.set(socket, deadline);
-    socket.once('close', () => clearTimeout(deadline));
-  });
-  const arrived = (req: IncomingMessage) => clearTimeout(firstRequest.get(req.socket));
-  fastify.server.on('request', arrived);
-  fastify.server.on('upgrade', arrived);
-  // Requests still receiving their body, by deadline: insertion order is deadline order, so one
-  // sweep every checkIntervalMs looks only at the expired ones (a timer per request cost a few
-  // percent of a small query's CPU time). Entries leave when the body is parsed, a reply is sent or
-  // the client goes away.
-  const receiving = new Map<IncomingMessage, number>();
-  const sweep = setInterval(() => {
-    const now = Date.now();
-    for (const [raw, deadline] of receiving) {
-      if (deadline > now) break;
-      receiving.delete(raw);
-      if (!raw.destroyed && !raw.complete) raw.destroy();
-    }
-  }, timeouts.checkIntervalMs).unref();
-  fastify.addHook('onClose', (_instance, done) => {
-    clearInterval(sweep);
-    done();
-  });
-  fastify.addHook('onRequest', (req, _reply, done) => {
-    receiving.set(req.raw, Date.now() + timeouts.requestMs);
-    done();
-  });
-  const received = (req: FastifyRequest, _reply: unknown, done: () => void) => {
-    receiving.delete(req.raw);
-    done();
-  };
-  fastify.addHook('preValidation', received);
-  fastify.addHook('onResponse', received);
-  fastify.addHook('onRequestAbort', (req, done) => {
-    receiving.delete(req.raw);
-    done();
-  });
-}
-
-/**
  * Starts the gateway: caches first (readiness waits for them), then the HTTP server. Returns once
  * it listens with synced caches.
  */
@@ -144,7 +92,14 @@ export async function startGateway(given: GatewayConfig): Promise<RunningGateway
   });
   const ready = () => deps.state.hasSynced() && deps.apiKeys.informer.hasSynced();
   const { metrics } = deps;
+  const slowClients = new SlowClients(fastify.server, timeouts);
+  fastify.addHook('onClose', (_instance, done) => {
+    slowClients.stop();
+    done();
+  });
+  // The gateway's one response hook: each hook costs every request a turn of Fastify's runner.
   fastify.addHook('onResponse', (req, reply, done) => {
+    slowClients.answered(req.raw);
     if (req.url.startsWith('/graphql'))
       metrics.requestDuration.observe(
         { operation: req.operation ?? 'none', status: String(reply.statusCode) },
@@ -152,7 +107,6 @@ export async function startGateway(given: GatewayConfig): Promise<RunningGateway
       );
     done();
   });
-  guardSlowClients(fastify, timeouts);
   fastify.get('/metrics', async (_req, reply) =>
     reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
