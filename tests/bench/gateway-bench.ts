@@ -41,6 +41,12 @@ export interface LoadResult {
   requests: number;
   errors: number;
   non2xx: number;
+  /**
+   * The server process's CPU time per request answered during the load, in microseconds (user and
+   * system). Steadier than the rate on a shared machine: a neighbour's load takes cores away from
+   * the server, which lowers its rate, but adds little to what each request costs it.
+   */
+  cpuMicrosPerRequest?: number;
 }
 
 interface AutocannonJson {
@@ -81,6 +87,15 @@ export function load(
       });
     });
   });
+}
+
+/** `run`, a load of `server`, with the server's CPU time per request. */
+async function costed(server: ServerProcess, run: () => Promise<LoadResult>): Promise<LoadResult> {
+  const before = await server.cpu();
+  const r = await run();
+  const after = await server.cpu();
+  const micros = after.user - before.user + (after.system - before.system);
+  return { ...r, cpuMicrosPerRequest: Number((micros / Math.max(1, r.requests)).toFixed(1)) };
 }
 
 /**
@@ -161,7 +176,17 @@ function mean(runs: LoadResult[]): LoadResult {
     requests: sum((r) => r.requests),
     errors: sum((r) => r.errors),
     non2xx: sum((r) => r.non2xx),
+    ...(runs.every((r) => r.cpuMicrosPerRequest !== undefined)
+      ? { cpuMicrosPerRequest: cpuPerRequest(runs) }
+      : {}),
   };
+}
+
+/** CPU time per request over several loads: their CPU time over their requests. */
+function cpuPerRequest(runs: LoadResult[]): number {
+  const micros = runs.reduce((sum, r) => sum + (r.cpuMicrosPerRequest ?? 0) * r.requests, 0);
+  const requests = runs.reduce((sum, r) => sum + r.requests, 0);
+  return Number((micros / Math.max(1, requests)).toFixed(1));
 }
 
 /** Rounds of a comparison, BENCH_GATEWAY_ROUNDS (default 1). */
@@ -188,23 +213,28 @@ async function abba(
   const ours: LoadResult[] = [];
   const base: LoadResult[] = [];
   const perRound: number[] = [];
+  const cpuPerRound: number[] = [];
+  const ratio = (a: number, b: number) => Number((a / b - 1).toFixed(3));
   for (let round = 0; round < n; round++) {
     const a1 = round === 0 ? first : await mine();
     const [b1, b2] = [await theirs(), await theirs()];
     const a2 = await mine();
     ours.push(a1, a2);
     base.push(b1, b2);
-    const change =
-      (a1.requestsPerSecond + a2.requestsPerSecond) / (b1.requestsPerSecond + b2.requestsPerSecond) - 1;
-    perRound.push(Number(change.toFixed(3)));
+    perRound.push(
+      ratio(a1.requestsPerSecond + a2.requestsPerSecond, b1.requestsPerSecond + b2.requestsPerSecond),
+    );
+    cpuPerRound.push(ratio(cpuPerRequest([a1, a2]), cpuPerRequest([b1, b2])));
   }
   const [m, b] = [mean(ours), mean(base)];
   return {
     mine: m,
     baseline: {
       ...b,
-      changeOfThisBuild: Number((m.requestsPerSecond / b.requestsPerSecond - 1).toFixed(3)),
-      ...(n > 1 ? { changeByRound: perRound } : {}),
+      changeOfThisBuild: ratio(m.requestsPerSecond, b.requestsPerSecond),
+      // Of CPU time per request: below zero, this build answers a request with less.
+      cpuChangeOfThisBuild: ratio(cpuPerRequest([m]), cpuPerRequest([b])),
+      ...(n > 1 ? { changeByRound: perRound, cpuChangeByRound: cpuPerRound } : {}),
     },
   };
 }
@@ -298,25 +328,27 @@ export async function runGatewayBench(sizes: GatewayBenchSizes) {
     // Profiled too (as `hello`), so that the gateway's profile of `{ __typename }` can be set
     // against what the same request costs the bare stack.
     const ceiling = await profiled(bare, 'hello', () =>
-      load(`${bare.url}/graphql`, { query: '{ hello }' }, o),
+      costed(bare, () => load(`${bare.url}/graphql`, { query: '{ hello }' }, o)),
     );
+    // Profiled too (as `bare-list`): the same page through the bare stack, against `list`.
     const listCeiling =
-      only && !only.includes('list') ? undefined : await load(`${bare.url}/graphql`, { query: LIST }, o);
+      only && !only.includes('list')
+        ? undefined
+        : await profiled(bare, 'bare-list', () =>
+            costed(bare, () => load(`${bare.url}/graphql`, { query: LIST }, o)),
+          );
     // The framework's own floor: between it and `{ hello }` is Nest, between it and the gateway's
     // `{ __typename }` the gateway's own code.
     const nestCeiling = await profiled(nest, 'nest-hello', () =>
-      load(`${nest.url}/graphql`, { query: '{ hello }' }, o),
+      costed(nest, () => load(`${nest.url}/graphql`, { query: '{ hello }' }, o)),
     );
     const results: Record<string, LoadResult & { shareOfCeiling: number }> = {};
-    const baselineResults: Record<
-      string,
-      LoadResult & { changeOfThisBuild: number; changeByRound?: number[] }
-    > = {};
+    const baselineResults: Record<string, Awaited<ReturnType<typeof abba>>['baseline']> = {};
     for (const [name, { slug, ...op }] of Object.entries(ops)) {
-      const mine = () => load(subject.url, op, { ...o, token: subject.token });
+      const mine = () => costed(subject.gw, () => load(subject.url, op, { ...o, token: subject.token }));
       let r = await profiled(subject.gw, slug, mine);
       if (base) {
-        const theirs = () => load(base.url, op, { ...o, token: base.token });
+        const theirs = () => costed(base.gw, () => load(base.url, op, { ...o, token: base.token }));
         const compared = await abba(r, mine, theirs, rounds());
         r = compared.mine;
         baselineResults[name] = compared.baseline;

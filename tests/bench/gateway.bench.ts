@@ -21,9 +21,10 @@ describe('gateway throughput', () => {
         latencyMs: { p50: number; p99: number };
         errors: number;
         non2xx: number;
+        cpuMicrosPerRequest?: number;
       },
     ) =>
-      `  ${name.padEnd(28)} ${String(r.requestsPerSecond).padStart(7)} req/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  errors ${r.errors}  non-2xx ${r.non2xx}\n`;
+      `  ${name.padEnd(28)} ${String(r.requestsPerSecond).padStart(7)} req/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms  errors ${r.errors}  non-2xx ${r.non2xx}  CPU ${r.cpuMicrosPerRequest ?? '?'} µs/req\n`;
     process.stdout.write(
       `\ngateway throughput (${figures.sizes.connections} connections, ${figures.sizes.seconds} s each):\n` +
         row('bare Fastify+Mercurius', figures.ceiling) +
@@ -38,14 +39,17 @@ describe('gateway throughput', () => {
           .map(([name, r]) =>
             row(`${name} (baseline)`, r).replace(
               /\n$/,
-              `  (this build ${(r.changeOfThisBuild * 100).toFixed(1)} % against it)\n`,
+              `  (this build ${(r.changeOfThisBuild * 100).toFixed(1)} % req/s, ${(r.cpuChangeOfThisBuild * 100).toFixed(1)} % CPU/req against it)\n`,
             ),
           )
           .join(''),
     );
     expect(figures.ceiling.requests).toBeGreaterThan(0);
     expect(figures.nestCeiling.requests).toBeGreaterThan(0);
-    for (const r of Object.values(figures.results)) expect(r.requests).toBeGreaterThan(0);
+    for (const r of Object.values(figures.results)) {
+      expect(r.requests).toBeGreaterThan(0);
+      expect(r.cpuMicrosPerRequest).toBeGreaterThan(0);
+    }
   });
 
   it('a server that cannot start says why, with the end of its standard error', async () => {

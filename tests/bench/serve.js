@@ -12,8 +12,8 @@
 //   node tests/bench/serve.js nest      `{ hello }` through Nest on the gateway's adapter and driver
 //
 // It answers its parent over IPC: {listening: url} once up; to {id, op} with {id, result} or
-// {id, error}, op one of 'memory' (process.memoryUsage()), 'profile-start', 'profile-stop' (writes
-// a V8 CPU profile to the message's `file`), 'stop'.
+// {id, error}, op one of 'memory' (process.memoryUsage()), 'cpu' (process.cpuUsage()),
+// 'profile-start', 'profile-stop' (writes a V8 CPU profile to the message's `file`), 'stop'.
 'use strict';
 
 process.env.NODE_ENV = 'production';
@@ -115,6 +115,7 @@ async function main() {
   session.connect();
   const ops = {
     memory: () => process.memoryUsage(),
+    cpu: () => process.cpuUsage(),
     'profile-start': async () => {
       await session.post('Profiler.enable');
       await session.post('Profiler.start');

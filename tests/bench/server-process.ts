@@ -15,6 +15,8 @@ export interface ServerProcess {
   /** Base URL, e.g. http://127.0.0.1:4000 */
   url: string;
   memory(): Promise<NodeJS.MemoryUsage>;
+  /** The server process's CPU time so far (user and system, microseconds). */
+  cpu(): Promise<NodeJS.CpuUsage>;
   /** A V8 CPU profile of the server process between these two calls, written to `file`. */
   profileStart(): Promise<void>;
   profileStop(file: string): Promise<void>;
@@ -70,6 +72,7 @@ function startServe(
         resolveStart({
           url: m.listening,
           memory: () => ask<NodeJS.MemoryUsage>('memory'),
+          cpu: () => ask<NodeJS.CpuUsage>('cpu'),
           profileStart: () => ask<void>('profile-start'),
           profileStop: (file) => ask<void>('profile-stop', { file }),
           stop: async () => {

@@ -30,11 +30,11 @@ const HEADLINES = {
           .join(', ')
       : ''),
   gateway: (f) =>
-    `ceiling ${f.ceiling.requestsPerSecond} req/s; ` +
-    (f.listCeiling ? `bare list ${f.listCeiling.requestsPerSecond} req/s; ` : '') +
-    (f.nestCeiling ? `Nest { hello } ${f.nestCeiling.requestsPerSecond} req/s; ` : '') +
+    `ceiling ${f.ceiling.requestsPerSecond} req/s${cpu(f.ceiling)}; ` +
+    (f.listCeiling ? `bare list ${f.listCeiling.requestsPerSecond} req/s${cpu(f.listCeiling)}; ` : '') +
+    (f.nestCeiling ? `Nest { hello } ${f.nestCeiling.requestsPerSecond} req/s${cpu(f.nestCeiling)}; ` : '') +
     Object.entries(f.results)
-      .map(([op, r]) => `${op} ${r.requestsPerSecond} req/s p99 ${r.latencyMs.p99} ms`)
+      .map(([op, r]) => `${op} ${r.requestsPerSecond} req/s p99 ${r.latencyMs.p99} ms${cpu(r)}`)
       .join('; ') +
     (f.baseline
       ? '; against the baseline build (ABBA): ' +
@@ -42,7 +42,12 @@ const HEADLINES = {
           .map(([op, r]) => {
             const pct = (x) => (x * 100).toFixed(1);
             const byRound = r.changeByRound ? `; rounds ${r.changeByRound.map(pct).join(', ')} %` : '';
-            return `${op} ${r.requestsPerSecond} req/s (${pct(r.changeOfThisBuild)} %${byRound})`;
+            const cpuChange =
+              r.cpuChangeOfThisBuild === undefined
+                ? ''
+                : `; CPU/req ${pct(r.cpuChangeOfThisBuild)} %` +
+                  (r.cpuChangeByRound ? `, rounds ${r.cpuChangeByRound.map(pct).join(', ')} %` : '');
+            return `${op} ${r.requestsPerSecond} req/s${cpu(r)} (${pct(r.changeOfThisBuild)} %${byRound}${cpuChange})`;
           })
           .join(', ')
       : ''),
@@ -51,6 +56,11 @@ const HEADLINES = {
     `RSS ${f.controller.rssMiB} MiB (peak ${f.controller.rssMiBPeak}); gateway RSS ${f.gateway.processRssMiBIdle} MiB idle, ` +
     `${f.gateway.processRssMiBPeakUnderLoad} MiB peak at ${f.gateway.load.requestsPerSecond} req/s (p99 ${f.gateway.load.p99Ms} ms)`,
 };
+
+/** The server's CPU time per request of a load, when measured. */
+function cpu(r) {
+  return r.cpuMicrosPerRequest === undefined ? '' : ` ${r.cpuMicrosPerRequest} µs CPU/req`;
+}
 
 function sec(p) {
   return `${p.p50}/${p.p95}/${p.p99} s`;
