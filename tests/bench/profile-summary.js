@@ -157,7 +157,8 @@ function byPackage() {
     add(m, packageOf(k), n);
   }
   const rows = [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
-  const perRequest = (n) => (requests ? `${((n * msPerSample * 1000) / requests).toFixed(1).padStart(7)} µs/req  ` : '');
+  const perRequest = (n) =>
+    requests ? `${((n * msPerSample * 1000) / requests).toFixed(1).padStart(7)} µs/req  ` : '';
   const head = requests ? `  of busy       time   per request  package\n` : `  of busy       time  package\n`;
   const lines = rows.map(
     ([k, n]) => `${pct(n, busy)}  ${(n * msPerSample).toFixed(0).padStart(7)} ms  ${perRequest(n)}${k}`,
