@@ -19,6 +19,7 @@ import { AdminResolver } from './graphql/admin/admin.resolver';
 import { CapacityResolver } from './graphql/capacity/capacity.resolver';
 import { MeResolver } from './graphql/me/me.resolver';
 import { QuoteResolver } from './graphql/quotes/quote.resolver';
+import { QueueRuns } from './graphql/quotes/queue-runs';
 import { TransparencyResolver } from './graphql/transparency/transparency.resolver';
 import { UsageResolver } from './graphql/usage/usage.resolver';
 import { SubmitWorkload } from './graphql/workloads/submit-workload.use-case';
@@ -187,6 +188,11 @@ export class GatewayModule {
               order: new WorkloadOrder(state.workloads),
               maxPageSize: config.limits.maxPageSize,
             }),
+          inject: [GatewayState],
+        },
+        {
+          provide: QueueRuns,
+          useFactory: (state: GatewayState) => new QueueRuns({ snapshot: () => state.snapshot() }),
           inject: [GatewayState],
         },
         { provide: SubmitWorkload, useValue: deps.submit },

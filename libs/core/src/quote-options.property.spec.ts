@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { PriorityClass } from '@kentaur/api';
-import { quoteOptions } from './quote-options';
+import { quoteOn, quoteOptions, runQueue } from './quote-options';
 import { scheduleCycle } from './scheduler';
 import { schedulerConfig, type ClusterSnapshot, type PendingWorkload } from './snapshot';
 import { aPool, aRunning, aSnapshot, aTenant, aWorkload, admissionOf, waitingOf } from './testing';
@@ -109,10 +109,10 @@ function snapshotOf(world: World): ClusterSnapshot {
 }
 
 /** Tenant t0's newest workload, at the lowest priority: the cycle decides it last. */
-function candidateOf(world: World): PendingWorkload {
+function candidateOf(world: World, tenant = 't0'): PendingWorkload {
   const { shape, vendors, budget } = world.candidate;
-  const b = aWorkload('t0/zz-candidate')
-    .tenant('t0')
+  const b = aWorkload(`${tenant}/zz-candidate`)
+    .tenant(tenant)
     .priority('preemptible')
     .gang(shape.replicas, shape.devices)
     .maxDuration(shape.hours === undefined ? undefined : shape.hours * 3600)
@@ -146,6 +146,37 @@ describe('quoteOptions properties', () => {
       }),
       RUNS,
     );
+  });
+
+  it('quotes on one queue run, shared by several candidates, as on a queue run for each', () => {
+    fc.assert(
+      fc.property(worldArb, shapeArb, (world, other) => {
+        const s = snapshotOf(world);
+        const config = schedulerConfig({ now: NOW });
+        const candidates = [
+          candidateOf(world),
+          candidateOf({ ...world, candidate: { ...world.candidate, shape: other } }, 't1'),
+          candidateOf(world, 'unknown'),
+        ];
+        const queue = runQueue(s, config);
+        // Twice over: a quote leaves the shared run as it found it.
+        for (const candidate of [...candidates, ...candidates])
+          expect(quoteOn(queue, candidate)).toEqual(quoteOptions(s, candidate, config));
+      }),
+      RUNS,
+    );
+  });
+
+  it('refuses to quote a workload on a queue run that holds it', () => {
+    const world = fc.sample(worldArb, { numRuns: 1, seed: 7 })[0]!;
+    const s = snapshotOf({
+      ...world,
+      pending: [{ tenant: 0, priority: 'standard', shape: world.candidate.shape }],
+    });
+    const queued = s.pending[0]!;
+    const config = schedulerConfig({ now: NOW });
+    expect(() => quoteOn(runQueue(s, config), queued)).toThrow(/is in the queue run/);
+    expect(quoteOn(runQueue(s, config, queued.key), queued)).toEqual(quoteOptions(s, queued, config));
   });
 
   it('accounts for every vendor once; waits are explained; best first', () => {

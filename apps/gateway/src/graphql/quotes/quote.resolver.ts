@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Args, Query, Resolver } from '@nestjs/graphql';
 import { validateResource, type Workload } from '@kentaur/api';
-import { quoteOptions, schedulerConfig } from '@kentaur/core';
+import { quoteOn } from '@kentaur/core';
 import { pendingOf, type VendorRegistry } from '@kentaur/vendors';
 import { Scope } from '../../access/access.guard';
 import type { TenantScope } from '../../access/tenant-scope';
@@ -11,15 +11,18 @@ import { VENDOR_REGISTRY } from '../../kube/tokens';
 import { specProblems } from '../workloads/input-checks';
 import { WorkloadSpecInput } from '../workloads/workload.inputs';
 import { specFromInput } from '../workloads/workload.mapper';
+import { QueueRuns } from './queue-runs';
 import { Quote } from './quote.types';
 
-const QUOTE_KEY = 'quote/candidate';
+/** The candidate's key: not `namespace/name`, so never the key of a queued workload. */
+const QUOTE_KEY = '(quote)';
 
 @Resolver(() => Quote)
 export class QuoteResolver {
   constructor(
     @Inject(GatewayState) private readonly state: GatewayState,
     @Inject(VENDOR_REGISTRY) private readonly registry: VendorRegistry,
+    @Inject(QueueRuns) private readonly queue: QueueRuns,
   ) {}
 
   @Query(() => Quote, {
@@ -45,9 +48,15 @@ export class QuoteResolver {
       ...validateResource('Workload', w, { vendors: this.registry.vendors() }),
     ];
     if (problems.length) throw badInput(problems);
+    // The queue as it was run at most a second ago (QueueRuns), the candidate submitted then.
+    const queue = this.queue.current();
+    const candidate = {
+      ...pendingOf(w, tenant),
+      key: QUOTE_KEY as never,
+      createdAt: queue.run.state.config.now,
+    };
+    const result = quoteOn(queue, candidate);
     const now = Date.now();
-    const candidate = { ...pendingOf(w, tenant), key: QUOTE_KEY as never, createdAt: now };
-    const result = quoteOptions(this.state.snapshot(), candidate, schedulerConfig({ now }));
     return {
       options: result.options.map((o) => ({
         pool: o.pool,
@@ -60,8 +69,11 @@ export class QuoteResolver {
         estimatedKWh: o.quote.estimatedKWh,
         estimatedCO2eKg: o.quote.estimatedCO2eKg,
         kWhPerHour: o.quote.kWhPerHour,
+        // Nothing starts before this request: "now" of a run a moment ago is now.
         estimatedStartAt:
-          o.estimatedStartAt === undefined ? undefined : new Date(o.estimatedStartAt).toISOString(),
+          o.estimatedStartAt === undefined
+            ? undefined
+            : new Date(Math.max(o.estimatedStartAt, now)).toISOString(),
         waitReason: o.waitReason,
       })),
       infeasible: result.infeasible.map((i) => ({ vendor: i.vendor, code: i.code, reason: i.reason })),
