@@ -90,7 +90,7 @@ export function load(
 }
 
 /** `run`, a load of `server`, with the server's CPU time per request. */
-async function costed(server: ServerProcess, run: () => Promise<LoadResult>): Promise<LoadResult> {
+export async function costed(server: ServerProcess, run: () => Promise<LoadResult>): Promise<LoadResult> {
   const before = await server.cpu();
   const r = await run();
   const after = await server.cpu();
@@ -113,7 +113,7 @@ async function profiled<T>(server: ServerProcess, slug: string, run: () => Promi
   return result;
 }
 
-const QUOTE = `query($spec: WorkloadSpecInput!) { quote(spec: $spec) { options { vendor pool eurPerHour } } }`;
+export const QUOTE = `query($spec: WorkloadSpecInput!) { quote(spec: $spec) { options { vendor pool eurPerHour } } }`;
 const LIST = `{ workloads(first: 50) { edges { node { id name phase } } pageInfo { hasNextPage } } }`;
 const GET = `query($id: ID!) { workload(id: $id) { id name phase } }`;
 

@@ -12,7 +12,7 @@ import { createTenant } from '../support/tenants';
 import { metricSum, samplePeaks, sampleController, startBenchController } from './bench-controller';
 import { pooled, round } from './e2e-bench';
 import { machine } from './figures';
-import { load } from './gateway-bench';
+import { costed, load, QUOTE } from './gateway-bench';
 import { startGatewayProcess } from './server-process';
 
 /**
@@ -149,6 +149,18 @@ export async function runMemoryBench(sizes: MemoryBenchSizes, log: (line: string
       );
       sampling = false;
       await sampler;
+      // Quotes behind the whole queue: each second's first quote runs the queue (ADR 17). The
+      // figures are of real answers: one without errors first.
+      const quoted = await gql(gw.url, token, QUOTE, { spec: aSpec() });
+      if (quoted.errors)
+        throw new Error(`quote(spec) does not answer cleanly: ${JSON.stringify(quoted.errors)}`);
+      const quotes = await costed(gw, () =>
+        load(
+          `${gw.url}/graphql`,
+          { query: QUOTE, variables: { spec: aSpec() } },
+          { ...sizes.gatewayLoad, token },
+        ),
+      );
       gateway = {
         processRssMiBIdle: Math.round(idle.rss / MiB),
         processRssMiBPeakUnderLoad: Math.round(rssUnderLoad / MiB),
@@ -158,6 +170,16 @@ export async function runMemoryBench(sizes: MemoryBenchSizes, log: (line: string
           requestsPerSecond: r.requestsPerSecond,
           p99Ms: r.latencyMs.p99,
           errors: r.errors,
+        },
+        quoteLoad: {
+          ...sizes.gatewayLoad,
+          requestsPerSecond: quotes.requestsPerSecond,
+          p50Ms: quotes.latencyMs.p50,
+          p99Ms: quotes.latencyMs.p99,
+          maxMs: quotes.latencyMs.max,
+          errors: quotes.errors,
+          non2xx: quotes.non2xx,
+          cpuMicrosPerRequest: quotes.cpuMicrosPerRequest,
         },
       };
     } finally {

@@ -23,11 +23,15 @@ describe('memory', () => {
           `  controller  RSS ${c.rssMiB} MiB settled, ${c.rssMiBPeak} MiB peak; heap ${c.heapUsedMiB} MiB settled, ${c.heapUsedMiBPeak} MiB peak ` +
           `(target < 1536 MiB: ${f.targets.controllerUnder1_5GiB.met ? 'met' : 'missed'}); two cycles after ${c.secondsUntilTwoCycles} s, ${c.queueStatusesWrittenBySettle} queue statuses written\n` +
           `  gateway     process RSS ${f.gateway.processRssMiBIdle} MiB idle, ${f.gateway.processRssMiBPeakUnderLoad} MiB peak under ` +
-          `${f.gateway.load.connections} connections (${f.gateway.load.requestsPerSecond} req/s; its own process)\n`,
+          `${f.gateway.load.connections} connections (${f.gateway.load.requestsPerSecond} req/s; its own process)\n` +
+          `  quotes      ${f.gateway.quoteLoad.requestsPerSecond} req/s behind the queue, p50 ${f.gateway.quoteLoad.p50Ms} ms, ` +
+          `p99 ${f.gateway.quoteLoad.p99Ms} ms, max ${f.gateway.quoteLoad.maxMs} ms, ${f.gateway.quoteLoad.cpuMicrosPerRequest} µs CPU/req\n`,
       );
       expect(f.cached.workloads).toBe(smoke ? MEMORY_SMOKE.workloads : MEMORY_FULL.workloads);
       expect(c.rssMiB).toBeGreaterThan(0);
       expect(f.gateway.load.errors).toBe(0);
+      expect(f.gateway.quoteLoad.errors).toBe(0);
+      expect(f.gateway.quoteLoad.non2xx).toBe(0);
     },
     60 * 60_000,
   );

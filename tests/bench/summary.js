@@ -54,7 +54,12 @@ const HEADLINES = {
   memory: (f) =>
     `${f.cached.nodes} nodes, ${f.cached.workloads} workloads cached: controller heap ${f.controller.heapUsedMiB} MiB, ` +
     `RSS ${f.controller.rssMiB} MiB (peak ${f.controller.rssMiBPeak}); gateway RSS ${f.gateway.processRssMiBIdle} MiB idle, ` +
-    `${f.gateway.processRssMiBPeakUnderLoad} MiB peak at ${f.gateway.load.requestsPerSecond} req/s (p99 ${f.gateway.load.p99Ms} ms)`,
+    `${f.gateway.processRssMiBPeakUnderLoad} MiB peak at ${f.gateway.load.requestsPerSecond} req/s (p99 ${f.gateway.load.p99Ms} ms)` +
+    (f.gateway.quoteLoad
+      ? `; quote(spec) behind the queue ${f.gateway.quoteLoad.requestsPerSecond} req/s, p50/p99/max ` +
+        `${f.gateway.quoteLoad.p50Ms}/${f.gateway.quoteLoad.p99Ms}/${f.gateway.quoteLoad.maxMs} ms, ` +
+        `${f.gateway.quoteLoad.cpuMicrosPerRequest} µs CPU/req`
+      : ''),
 };
 
 /** The server's CPU time per request of a load, when measured. */
