@@ -341,6 +341,8 @@ describe('e2e: the gateway', () => {
     );
     expect(gatewayText).toMatch(/kentaur_gateway_errors_total{operation="workload",code="NOT_FOUND"} [1-9]/);
     expect(gatewayText).toMatch(/kentaur_gateway_process_resident_memory_bytes \d+/);
+    // The quote above ran the queue (ADR 17).
+    expect(gatewayText).toMatch(/kentaur_gateway_queue_run_seconds_count [1-9]/);
     const controllerText = await (await fetch(`http://127.0.0.1:${controller.healthPort}/metrics`)).text();
     expect(controllerText).toMatch(
       /kentaur_devices{site="dk-1",vendor="amd",model="MI300X",pool="dk-1-amd-mi300x",state="capacity"} 16/,

@@ -192,7 +192,11 @@ export class GatewayModule {
         },
         {
           provide: QueueRuns,
-          useFactory: (state: GatewayState) => new QueueRuns({ snapshot: () => state.snapshot() }),
+          useFactory: (state: GatewayState) =>
+            new QueueRuns({
+              snapshot: () => state.snapshot(),
+              onRun: (seconds) => deps.metrics.queueRunDuration.observe(seconds),
+            }),
           inject: [GatewayState],
         },
         { provide: SubmitWorkload, useValue: deps.submit },

@@ -55,14 +55,16 @@ export interface QuoteOptions {
  */
 export interface QueueRun {
   readonly snapshot: ClusterSnapshot;
-  readonly pending: readonly PendingWorkload[];
+  /** The queue that was run, by key. */
+  readonly pending: ReadonlyMap<WorkloadKey, PendingWorkload>;
   readonly run: CycleRun;
 }
 
 /** The queue of `snapshot` run at config.now, without the workload `except` should it be queued. */
 export function runQueue(snapshot: ClusterSnapshot, config: SchedulerConfig, except?: WorkloadKey): QueueRun {
   const pending = except === undefined ? snapshot.pending : snapshot.pending.filter((w) => w.key !== except);
-  return { snapshot, pending, run: runCycle({ ...snapshot, pending }, config) };
+  const run = runCycle({ ...snapshot, pending }, config);
+  return { snapshot, pending: new Map(pending.map((w) => [w.key, w])), run };
 }
 
 /**
@@ -84,7 +86,7 @@ export function quoteOptions(
  */
 export function quoteOn(queue: QueueRun, candidate: PendingWorkload): QuoteOptions {
   const { snapshot, run, pending } = queue;
-  if (pending.some((w) => w.key === candidate.key))
+  if (pending.has(candidate.key))
     throw new Error(`quoteOn: ${candidate.key} is in the queue run; run it without (runQueue's except)`);
   const tenant = run.state.tenants.get(candidate.tenant);
   if (!tenant) return unknownTenant(snapshot, candidate);

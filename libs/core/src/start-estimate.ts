@@ -45,7 +45,8 @@ export interface StartContext {
 
 export function startContext(input: {
   run: CycleRun;
-  pending: readonly PendingWorkload[];
+  /** The queue the run decided on, by key (built once per run: it is as long as the queue). */
+  pending: ReadonlyMap<WorkloadKey, PendingWorkload>;
   workload: PendingWorkload;
   tenant: TenantState;
 }): StartContext {
@@ -59,8 +60,7 @@ export function startContext(input: {
       .filter((a) => a.tenant === name)
       .map((a) => ({ cu: a.computeUnits, end: a.expectedEndAt })),
   ];
-  const pending = new Map(input.pending.map((w) => [w.key, w]));
-  return { state: run.state, workload, tenant, tenantWork, pending };
+  return { state: run.state, workload, tenant, tenantWork, pending: input.pending };
 }
 
 /** The start in `pool` of a request of `cu` compute units: the latest of quota, capacity and reservation. */

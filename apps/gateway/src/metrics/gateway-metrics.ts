@@ -24,6 +24,13 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly queueRunDuration = new Histogram({
+    name: 'kentaur_gateway_queue_run_seconds',
+    help: 'Runs of the queue for quotes (ADR 17): a snapshot of the caches and a scheduling cycle; the event loop waits for each.',
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
   readonly rateLimited = new Counter({
     name: 'kentaur_gateway_rate_limited_total',
     help: 'Requests refused by the per-client rate limit.',
