@@ -1,4 +1,4 @@
-import type { ClusterSnapshot } from '@kentaur/core';
+import { tenantName, type ClusterSnapshot } from '@kentaur/core';
 import { aPool, aSnapshot, aTenant, aWorkload } from '@kentaur/core/testing';
 import { QueueRuns } from './queue-runs';
 
@@ -56,6 +56,24 @@ describe('QueueRuns', () => {
     expect(q.runs.current().pending.size).toBe(1);
     q.advance(1_000);
     expect(q.runs.current().pending.size).toBe(0);
+  });
+
+  it('runs the queue again for a tenant created since the last run, once', () => {
+    const q = queueRuns(1_000);
+    const first = q.runs.current('t');
+    expect(q.runs.current('t')).toBe(first);
+    q.change(
+      aSnapshot()
+        .pools(aPool('p').vendor('nvidia', 'H100').nodes(1, 8))
+        .tenants(aTenant('t'), aTenant('new'))
+        .obj(),
+    );
+    const second = q.runs.current('new');
+    expect(second).not.toBe(first);
+    expect(second.run.state.tenants.has(tenantName('new'))).toBe(true);
+    expect(q.runs.current('new')).toBe(second);
+    expect(q.runs.current('t')).toBe(second);
+    expect(q.snapshots()).toBe(2);
   });
 
   it('runs the queue again when the clock went back', () => {

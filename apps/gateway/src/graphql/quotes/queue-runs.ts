@@ -1,4 +1,4 @@
-import { runQueue, schedulerConfig, type ClusterSnapshot, type QueueRun } from '@kentaur/core';
+import { runQueue, schedulerConfig, tenantName, type ClusterSnapshot, type QueueRun } from '@kentaur/core';
 
 /** How long one run of the queue answers quotes at least: a quote shows the cluster as it was that long ago at most. */
 export const QUEUE_RUN_FRESH_MS = 1_000;
@@ -41,11 +41,17 @@ export class QueueRuns {
     this.now = o.now ?? Date.now;
   }
 
-  /** The last run of the queue while it is fresh enough (see the class), else a new one. */
-  current(): QueueRun {
+  /**
+   * The last run of the queue while it is fresh enough (see the class), else a new one; a new one
+   * too when the last does not know `tenant` (created since: every cached Tenant is in a run, so
+   * this runs the queue once more per new tenant at most).
+   */
+  current(tenant?: string): QueueRun {
     const now = this.now();
     const last = this.last;
-    if (last && now >= last.at && now - last.at < last.reuseMs) return last.queue;
+    const fresh = last !== undefined && now >= last.at && now - last.at < last.reuseMs;
+    if (fresh && (tenant === undefined || last.queue.run.state.tenants.has(tenantName(tenant))))
+      return last.queue;
     const queue = runQueue(this.o.snapshot(), schedulerConfig({ now }));
     const tookMs = Math.max(0, this.now() - now);
     this.o.onRun?.(tookMs / 1000);

@@ -49,7 +49,7 @@ export class QuoteResolver {
     ];
     if (problems.length) throw badInput(problems);
     // The queue as it was run at most a second ago (QueueRuns), the candidate submitted then.
-    const queue = this.queue.current();
+    const queue = this.queue.current(tenant);
     const candidate = {
       ...pendingOf(w, tenant),
       key: QUOTE_KEY as never,
