@@ -1,7 +1,15 @@
 import { cpus } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { scheduleCycle, schedulerConfig, type ClusterSnapshot, type CycleResult } from '@kentaur/core';
+import {
+  quoteOn,
+  runQueue,
+  scheduleCycle,
+  schedulerConfig,
+  type ClusterSnapshot,
+  type CycleResult,
+  type WorkloadKey,
+} from '@kentaur/core';
 import { FULL, gigafactorySnapshot, NOW, SMOKE } from './core-bench.fixture';
 import { machine, writeFigures } from './figures';
 
@@ -41,6 +49,25 @@ function timeCycle(snapshot: ClusterSnapshot): { seconds: number; result: CycleR
   return { seconds: Number(process.hrtime.bigint() - start) / 1e9, result };
 }
 
+/**
+ * Quotes as the gateway answers them (ADR 17): the queue run once, then candidates shaped as the
+ * first queued workloads, each placed on that run.
+ */
+function timeQuotes(snapshot: ClusterSnapshot) {
+  const start = process.hrtime.bigint();
+  const queue = runQueue(snapshot, schedulerConfig({ now: NOW }));
+  const queueRunSeconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const candidates = snapshot.pending
+    .slice(0, 50)
+    .map((w) => ({ ...w, key: '(quote)' as WorkloadKey, createdAt: NOW }));
+  const ms = candidates.map((candidate) => {
+    const t = process.hrtime.bigint();
+    quoteOn(queue, candidate);
+    return Number(process.hrtime.bigint() - t) / 1e6;
+  });
+  return { queueRunSeconds: round(queueRunSeconds), quoteMsMedian: round(median(ms)), quotes: ms.length };
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -75,6 +102,7 @@ describe('core admission scheduler', () => {
     gc();
     const heapWithResult = process.memoryUsage().heapUsed;
     const cycleSeconds = median(times);
+    const quotes = timeQuotes(snapshot);
     const decisionsPerSecond = result.counts.decided / cycleSeconds;
     const heapGiB = peakHeap / 1024 / MiB;
 
@@ -106,6 +134,8 @@ describe('core admission scheduler', () => {
         heapUsedAfterCycleMaxMiB: Math.round(peakHeap / MiB),
         rssMaxMiB: Math.round(peakRss / MiB),
       },
+      // The gateway's quotes (ADR 17): one run of the queue, then each quote placed on it.
+      quotes,
       outcome: result.counts,
       targets: {
         decisionsPerSecond: {
@@ -130,6 +160,7 @@ describe('core admission scheduler', () => {
         `  cycle median ${round(cycleSeconds)} s (target < ${TARGETS.cycleSeconds} s)  ` +
         `${Math.round(decisionsPerSecond)} decisions/s (target >= ${TARGETS.decisionsPerSecond})  ` +
         `heap ${Math.round(heapLoaded / MiB)} MiB loaded, ${Math.round(peakHeap / MiB)} MiB after a cycle (target < ${TARGETS.heapGiB * 1024} MiB)\n` +
+        `  quotes: queue run ${quotes.queueRunSeconds} s, then ${quotes.quoteMsMedian} ms a quote (median of ${quotes.quotes})\n` +
         `  admitted ${result.counts.admitted}, waiting ${result.counts.waiting}, preempted ${result.counts.preempted}, ` +
         `reservations ${result.counts.reservations}\n` +
         `  ${cpus().length} × ${figures.machine.cpuModel}, Node ${process.version}\n`,
@@ -137,6 +168,7 @@ describe('core admission scheduler', () => {
 
     // Sanity, not targets: every pending workload got exactly one outcome.
     expect(result.admitted.length + result.waiting.length).toBe(snapshot.pending.length);
+    expect(quotes.quotes).toBe(Math.min(50, snapshot.pending.length));
     if (process.env.CORE_BENCH_ENFORCE === '1') {
       expect(figures.targets.decisionsPerSecond.met).toBe(true);
       expect(figures.targets.cycleSeconds.met).toBe(true);

@@ -13,7 +13,10 @@ const LOG_HEADING = '## Run log — appended by `npm run bench`';
 const HEADLINES = {
   core: (f) =>
     `cycle ${f.results.cycleSecondsMedian} s (median) over ${f.snapshot.pending} pending, ${f.snapshot.nodes} nodes; ` +
-    `${f.results.decisionsPerSecond} decisions/s; heap max ${f.results.heapUsedAfterCycleMaxMiB} MiB`,
+    `${f.results.decisionsPerSecond} decisions/s; heap max ${f.results.heapUsedAfterCycleMaxMiB} MiB` +
+    (f.quotes
+      ? `; quotes: queue run ${f.quotes.queueRunSeconds} s, then ${f.quotes.quoteMsMedian} ms a quote (median of ${f.quotes.quotes})`
+      : ''),
   e2e: (f) =>
     `${f.submitted.workloads} workloads / ${f.submitted.pods} pods of ${f.sizes.tenants} tenants on ${f.fleet.devices} devices: ` +
     `raw Jobs ${f.raw.perSecond}/s; admissions ${f.kentaur.admissionsPerSecond.peak10s}/s peak (10 s), ` +
