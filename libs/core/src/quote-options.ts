@@ -6,7 +6,7 @@ import { budgetRefusal, CU_EPSILON, quotaReason } from './quota';
 import { unknownTenantReason } from './reasons';
 import { runCycle, type CycleRun } from './scheduler';
 import type { ClusterSnapshot, PendingWorkload, SchedulerConfig } from './snapshot';
-import { estimateStart, startContext, type StartContext } from './start-estimate';
+import { estimateStart, runShared, startContext, type RunShared, type StartContext } from './start-estimate';
 
 /**
  * "Price before you run": where a workload not yet submitted could run, what each placement costs,
@@ -58,13 +58,16 @@ export interface QueueRun {
   /** The queue that was run, by key. */
   readonly pending: ReadonlyMap<WorkloadKey, PendingWorkload>;
   readonly run: CycleRun;
+  /** What the estimates of every candidate read (runShared). */
+  readonly shared: RunShared;
 }
 
 /** The queue of `snapshot` run at config.now, without the workload `except` should it be queued. */
 export function runQueue(snapshot: ClusterSnapshot, config: SchedulerConfig, except?: WorkloadKey): QueueRun {
   const pending = except === undefined ? snapshot.pending : snapshot.pending.filter((w) => w.key !== except);
   const run = runCycle({ ...snapshot, pending }, config);
-  return { snapshot, pending: new Map(pending.map((w) => [w.key, w])), run };
+  const byKey = new Map(pending.map((w) => [w.key, w]));
+  return { snapshot, pending: byKey, run, shared: runShared(run, byKey) };
 }
 
 /**
@@ -85,12 +88,12 @@ export function quoteOptions(
  * candidate must not be in that queue (a workload not yet submitted is not).
  */
 export function quoteOn(queue: QueueRun, candidate: PendingWorkload): QuoteOptions {
-  const { snapshot, run, pending } = queue;
+  const { snapshot, run, pending, shared } = queue;
   if (pending.has(candidate.key))
     throw new Error(`quoteOn: ${candidate.key} is in the queue run; run it without (runQueue's except)`);
   const tenant = run.state.tenants.get(candidate.tenant);
   if (!tenant) return unknownTenant(snapshot, candidate);
-  const ctx = startContext({ run, pending, workload: candidate, tenant });
+  const ctx = startContext({ run, pending, shared, workload: candidate, tenant });
   const options: PoolOption[] = [];
   const infeasible: InfeasibleVendor[] = [];
   for (const vendor of vendorsToReport(snapshot, candidate)) {

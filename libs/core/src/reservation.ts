@@ -13,6 +13,17 @@ export interface Shape {
   readonly devicesPerReplica: number;
 }
 
+/** An occupant that frees its devices at a known time. */
+export type Ending = Occupant & { end: EpochMs };
+
+/**
+ * The occupants that free their devices at a known time, soonest first: what `earliestFit` walks
+ * (given to it by a caller that asks of one pool many times, as quotes on one queue run do).
+ */
+export function endingOccupants(occupants: readonly Occupant[]): Ending[] {
+  return occupants.filter((o): o is Ending => o.alive && o.end !== undefined).sort((a, b) => a.end - b.end);
+}
+
 /**
  * When the gang would fit in this pool if nothing new were admitted: running and newly admitted
  * work free their devices at their expected end; work without an end never frees them. An overdue
@@ -22,14 +33,12 @@ export function earliestFit(
   pool: Pick<PoolState, 'free' | 'occupants'>,
   shape: Shape,
   now: EpochMs,
+  ending?: readonly Ending[],
 ): EpochMs | undefined {
   const { replicas, devicesPerReplica: d } = shape;
   let count = pool.free.countAtLeast(d);
   if (count >= replicas) return now;
-  const ending = pool.occupants.filter(
-    (o): o is Occupant & { end: EpochMs } => o.alive && o.end !== undefined,
-  );
-  ending.sort((a, b) => a.end - b.end);
+  ending ??= endingOccupants(pool.occupants);
   const extra = new Map<number, number>();
   for (const occupant of ending) {
     occupant.nodes.forEach((node, i) => {

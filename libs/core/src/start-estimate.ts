@@ -1,9 +1,9 @@
-import type { CycleState, Occupant, PoolState, TenantState } from './cycle-state';
-import type { EpochMs, WorkloadKey } from './ids';
+import type { CycleState, Occupant, PoolState, Reservation, TenantState } from './cycle-state';
+import type { EpochMs, TenantName, WorkloadKey } from './ids';
 import { NodeLevels } from './node-levels';
 import { CU_EPSILON, quotaReason, withinLimit } from './quota';
 import { isoTime } from './reasons';
-import { earliestFit, expectedEnd, mayBackfill } from './reservation';
+import { earliestFit, endingOccupants, expectedEnd, mayBackfill, type Ending } from './reservation';
 import type { CycleRun } from './scheduler';
 import { pickNodes } from './scoring';
 import type { PendingWorkload } from './snapshot';
@@ -32,6 +32,54 @@ interface TenantWork {
   readonly end: EpochMs | undefined;
 }
 
+/**
+ * What every estimate on one run reads, whatever the candidate: each tenant's running and just
+ * admitted work, and each pool's work by end. Built once per run, as far as asked for: on a
+ * gigafactory queue, building them for every quote was most of the quote (`npm run bench -- core`).
+ */
+export interface RunShared {
+  tenantWork(tenant: TenantName): readonly TenantWork[];
+  ending(pool: PoolState): readonly Ending[];
+  /** A reserved pool as it will be when its holder takes it (`withHolder`), with its work by end. */
+  held(pool: PoolState, reservation: Reservation): { view: PoolView; ending: readonly Ending[] };
+}
+
+type PoolView = Pick<PoolState, 'free' | 'occupants'>;
+
+export function runShared(run: CycleRun, pending: ReadonlyMap<WorkloadKey, PendingWorkload>): RunShared {
+  let byTenant: Map<TenantName, TenantWork[]> | undefined;
+  const endings = new Map<PoolState, Ending[]>();
+  const helds = new Map<PoolState, { view: PoolView; ending: readonly Ending[] }>();
+  const workOf = () => {
+    const m = new Map<TenantName, TenantWork[]>();
+    const add = (tenant: TenantName, work: TenantWork) => {
+      const list = m.get(tenant);
+      if (list) list.push(work);
+      else m.set(tenant, [work]);
+    };
+    for (const r of run.state.running)
+      if (r.alive) add(r.workload.tenant, { cu: r.workload.computeUnits, end: r.end });
+    for (const a of run.result.admitted) add(a.tenant, { cu: a.computeUnits, end: a.expectedEndAt });
+    return m;
+  };
+  return {
+    tenantWork: (tenant) => (byTenant ??= workOf()).get(tenant) ?? [],
+    ending: (pool) => {
+      let e = endings.get(pool);
+      if (!e) endings.set(pool, (e = endingOccupants(pool.occupants)));
+      return e;
+    },
+    held: (pool, r) => {
+      let h = helds.get(pool);
+      if (!h) {
+        const view = withHolder(pool, pending.get(r.workload), r.until);
+        helds.set(pool, (h = { view, ending: endingOccupants(view.occupants) }));
+      }
+      return h;
+    },
+  };
+}
+
 /** What the estimates of every pool share. */
 export interface StartContext {
   readonly state: CycleState;
@@ -41,26 +89,21 @@ export interface StartContext {
   readonly tenantWork: readonly TenantWork[];
   /** The queue by key: the holders of reservations. */
   readonly pending: ReadonlyMap<WorkloadKey, PendingWorkload>;
+  readonly shared: RunShared;
 }
 
 export function startContext(input: {
   run: CycleRun;
   /** The queue the run decided on, by key (built once per run: it is as long as the queue). */
   pending: ReadonlyMap<WorkloadKey, PendingWorkload>;
+  /** runShared(run), built once per run. */
+  shared: RunShared;
   workload: PendingWorkload;
   tenant: TenantState;
 }): StartContext {
-  const { run, workload, tenant } = input;
-  const name = tenant.tenant.name;
-  const tenantWork: TenantWork[] = [
-    ...run.state.running
-      .filter((r) => r.alive && r.workload.tenant === name)
-      .map((r) => ({ cu: r.workload.computeUnits, end: r.end })),
-    ...run.result.admitted
-      .filter((a) => a.tenant === name)
-      .map((a) => ({ cu: a.computeUnits, end: a.expectedEndAt })),
-  ];
-  return { state: run.state, workload, tenant, tenantWork, pending: input.pending };
+  const { run, workload, tenant, shared } = input;
+  const tenantWork = shared.tenantWork(tenant.tenant.name);
+  return { state: run.state, workload, tenant, tenantWork, pending: input.pending, shared };
 }
 
 /** The start in `pool` of a request of `cu` compute units: the latest of quota, capacity and reservation. */
@@ -99,7 +142,7 @@ function quotaFreeAt(ctx: StartContext, cu: number): EpochMs | undefined {
 function capacityFit(ctx: StartContext, pool: PoolState, reasons: string[]): EpochMs | undefined {
   const w = ctx.workload;
   const now = ctx.state.config.now;
-  const fit = earliestFit(pool, w, now);
+  const fit = earliestFit(pool, w, now, ctx.shared.ending(pool));
   if (fit === now) return fit;
   const when =
     fit === undefined
@@ -124,8 +167,8 @@ function afterReservation(
   const w = ctx.workload;
   if (!r || r.workload === w.key || mayBackfill(w, r, from)) return from;
   reasons.push(reservedClause(pool, w));
-  const holder = ctx.pending.get(r.workload);
-  return earliestFit(withHolder(pool, holder, r.until), w, Math.max(from, r.until));
+  const held = ctx.shared.held(pool, r);
+  return earliestFit(held.view, w, Math.max(from, r.until), held.ending);
 }
 
 /**
