@@ -48,8 +48,8 @@ export interface QuoteOptions {
 
 /**
  * The current queue run as the controller would run it, and the state that run leaves: what every
- * quote of one cluster state reads. Running the queue is most of a quote's cost (a whole cycle, 0.5 s
- * over 50,000 queued workloads in `npm run bench -- core`), the rest is the candidate's own pools,
+ * quote of one cluster state reads. Running the queue is most of a quote's cost (a whole cycle, 0.47–1.05 s
+ * over 50,000 queued workloads in `npm run bench -- core` runs), the rest is the candidate's own pools,
  * so a caller that quotes often may share one QueueRun between quotes of the same state
  * (`quoteOn`). Nothing reads it mutably.
  */
