@@ -4,7 +4,7 @@ export * from './portability';
 export * from './quote';
 export * from './quote-options';
 export * from './result';
-export { scheduleCycle } from './scheduler';
+export { finish, scheduleCycle } from './scheduler';
 export * from './snapshot';
 export { compareAge, effectivePriority } from './ordering';
 export { PRIORITY_ORDER, priorityLevel, emergencyMayPreempt, reclaimMayPreempt } from './priority';

@@ -4,7 +4,7 @@ import type { EpochMs, PoolName, SiteName, WorkloadKey } from './ids';
 import { computeUnits, quote, type PlacementQuote } from './quote';
 import { budgetRefusal, CU_EPSILON, quotaReason } from './quota';
 import { unknownTenantReason } from './reasons';
-import { runCycle, type CycleRun } from './scheduler';
+import { cycleSteps, finish, type CycleRun } from './scheduler';
 import type { ClusterSnapshot, PendingWorkload, SchedulerConfig } from './snapshot';
 import { estimateStart, runShared, startContext, type RunShared, type StartContext } from './start-estimate';
 
@@ -64,8 +64,21 @@ export interface QueueRun {
 
 /** The queue of `snapshot` run at config.now, without the workload `except` should it be queued. */
 export function runQueue(snapshot: ClusterSnapshot, config: SchedulerConfig, except?: WorkloadKey): QueueRun {
+  return finish(queueRunSteps(snapshot, config, except));
+}
+
+/**
+ * runQueue in steps (the cycle's, `cycleSteps`): a caller that must keep answering while a long
+ * queue is run (50,000 queued workloads take about a second) resumes it a few milliseconds at a
+ * time. Drained, it returns what runQueue returns.
+ */
+export function* queueRunSteps(
+  snapshot: ClusterSnapshot,
+  config: SchedulerConfig,
+  except?: WorkloadKey,
+): Generator<void, QueueRun, void> {
   const pending = except === undefined ? snapshot.pending : snapshot.pending.filter((w) => w.key !== except);
-  const run = runCycle({ ...snapshot, pending }, config);
+  const run = yield* cycleSteps({ ...snapshot, pending }, config);
   const byKey = new Map(pending.map((w) => [w.key, w]));
   return { snapshot, pending: byKey, run, shared: runShared(run, byKey) };
 }

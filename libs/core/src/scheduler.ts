@@ -26,15 +26,37 @@ export interface CycleRun {
  * the fleet as this cycle leaves it. Internal to the library (index.ts exports scheduleCycle only).
  */
 export function runCycle(snapshot: ClusterSnapshot, config: SchedulerConfig): CycleRun {
+  return finish(cycleSteps(snapshot, config));
+}
+
+/** Decisions between two pauses of `cycleSteps`: a few milliseconds of work on the gigafactory snapshot. */
+export const DECISIONS_PER_STEP = 256;
+/** Queued workloads put in order between two pauses of `cycleSteps`. */
+const ENTRIES_PER_STEP = 5_000;
+
+/**
+ * runCycle in steps: the generator pauses (yields) after building the working state, while and after
+ * ordering the queue, and after every `DECISIONS_PER_STEP` decisions, and returns the CycleRun. A caller on an
+ * event loop that must keep answering (the gateway's quotes, ADR 18) runs it a few milliseconds at a
+ * time; the result is runCycle's whatever the pauses, since nothing outside the snapshot is read.
+ */
+export function* cycleSteps(snapshot: ClusterSnapshot, config: SchedulerConfig): Generator<void, CycleRun, void> {
   const state = buildCycleState(snapshot, config);
+  yield;
   const entries: PendingEntry[] = [];
   const orphans: PendingWorkload[] = [];
+  let sincePause = 0;
   for (const w of snapshot.pending) {
     const tenant = state.tenants.get(w.tenant);
     if (tenant) entries.push(toEntry(w, tenant));
     else orphans.push(w);
+    if (++sincePause === ENTRIES_PER_STEP) {
+      sincePause = 0;
+      yield;
+    }
   }
   const queue = new PendingQueue({ entries, tierWeights: config.tierWeights });
+  yield;
   const ctx: CycleContext = {
     state,
     preemptionFailures: new Map(),
@@ -45,9 +67,14 @@ export function runCycle(snapshot: ClusterSnapshot, config: SchedulerConfig): Cy
   };
   const out = new Outcomes();
   const cap = config.maxDecisionsPerCycle ?? Infinity;
+  sincePause = 0;
   for (let entry = queue.next(); entry !== undefined; entry = queue.next()) {
     const outcome = out.decided < cap ? decide(ctx, entry) : deferred(cap);
     out.record(entry, outcome);
+    if (++sincePause === DECISIONS_PER_STEP) {
+      sincePause = 0;
+      yield;
+    }
   }
   for (const w of orphans) out.orphan(w);
   const result: CycleResult = {
@@ -67,6 +94,14 @@ export function runCycle(snapshot: ClusterSnapshot, config: SchedulerConfig): Cy
     },
   };
   return { result, state };
+}
+
+/** Runs steps to the end without pausing: what they return. */
+export function finish<T>(steps: Generator<void, T, void>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
 }
 
 function deferred(cap: number): Outcome {

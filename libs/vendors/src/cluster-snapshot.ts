@@ -11,6 +11,7 @@ import {
 } from '@kentaur/api';
 import {
   ANY_VENDOR_IMAGE,
+  finish,
   nodeName,
   poolName,
   siteName,
@@ -319,12 +320,31 @@ function sortWorkload(
 
 /** The scheduler's frozen input, built from the informer caches. Pure. */
 export function buildSnapshot(input: SnapshotInput): BuiltSnapshot {
+  return finish(snapshotSteps(input));
+}
+
+/** Workloads sorted between two pauses of `snapshotSteps`. */
+export const WORKLOADS_PER_STEP = 2_000;
+
+/**
+ * buildSnapshot in steps: the generator pauses after the pools and after every
+ * `WORKLOADS_PER_STEP` workloads, and returns what buildSnapshot returns. The gateway builds the
+ * snapshot for quotes this way, between other requests (ADR 18): 50,000 workloads took a quarter
+ * of a second in one go. The input's lists are read as they were when it started.
+ */
+export function* snapshotSteps(input: SnapshotInput): Generator<void, BuiltSnapshot, void> {
   const skippedPools: BuiltSnapshot['skippedPools'] = [];
   const pools = buildPools(input, skippedPools);
+  yield;
   const tenantOfNamespace = new Map<string, Tenant>();
   for (const t of input.tenants) for (const ns of t.spec.namespaces) tenantOfNamespace.set(ns, t);
   const out: Sorted = { pending: [], running: [], orphans: [], refused: [] };
+  let sincePause = 0;
   for (const w of input.workloads) {
+    if (++sincePause === WORKLOADS_PER_STEP) {
+      sincePause = 0;
+      yield;
+    }
     if (w.metadata.deletionTimestamp || w.spec.cancel) continue;
     sortWorkload(w, tenantOfNamespace.get(w.metadata.namespace ?? ''), input.imageRegistries, out);
   }
