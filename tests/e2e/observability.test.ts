@@ -172,6 +172,15 @@ describe('e2e: observability (Prometheus, dashboards, alerts)', () => {
       expect(r.errors).toBeUndefined();
       ids.push(r.data!.submitWorkload.workload.id);
     }
+    // A quote, so the panel of the gateway's queue runs shows one.
+    const quoted = await gql<{ quote: { options: { pool: string }[] } }>(
+      url,
+      token,
+      'query($spec: WorkloadSpecInput!) { quote(spec: $spec) { options { pool } } }',
+      { spec: aSpec({ accelerators: { count: 8, vendors: ['amd'] } }) },
+    );
+    expect(quoted.errors).toBeUndefined();
+    expect(quoted.data!.quote.options.map((o) => o.pool)).toContain('dk-1-amd-mi300x');
     // An error answer, so the gateway's error counter has a series.
     const missing = await gql(url, token, 'query($id: ID!) { workload(id: $id) { id } }', {
       id: `${tenant}/does-not-exist`,
@@ -268,6 +277,9 @@ describe('e2e: observability (Prometheus, dashboards, alerts)', () => {
       1000,
     ]);
     expect(values(await prom.query('max(kentaur_controller_leading)'))).toEqual([1]);
+    expect(
+      values(await prom.query('sum(kentaur_gateway_queue_run_seconds_count)'))[0],
+    ).toBeGreaterThanOrEqual(1);
   });
 
   it('returns data for every panel query of every dashboard', async () => {

@@ -194,8 +194,9 @@ export class GatewayModule {
           provide: QueueRuns,
           useFactory: (state: GatewayState) =>
             new QueueRuns({
-              snapshot: () => state.snapshot(),
+              snapshot: () => state.snapshotSteps(),
               onRun: (seconds) => deps.metrics.queueRunDuration.observe(seconds),
+              onError: (error) => deps.logInternal('queue-run', error),
             }),
           inject: [GatewayState],
         },

@@ -12,7 +12,7 @@ import {
   Tenants,
   Workloads,
 } from '@kentaur/k8s-runtime';
-import { buildSnapshot, type SnapshotDefaults } from '@kentaur/vendors';
+import { snapshotSteps, type SnapshotDefaults } from '@kentaur/vendors';
 
 /** Index of `workloads`: their namespace. */
 export const BY_NAMESPACE = 'namespace';
@@ -70,10 +70,11 @@ export class GatewayState {
    * The scheduler's view, as the controller builds it, for quotes and queue estimates. Pods are
    * left out: Kentaur's admissions hold their devices through the pools' reservations, which are
    * in the snapshot; devices taken by pods Kentaur did not create are not seen here, so estimates
-   * may be early on a cluster shared with other work.
+   * may be early on a cluster shared with other work. Built in steps (libs/vendors snapshotSteps),
+   * so that the gateway answers other requests between them (ADR 18).
    */
-  snapshot(): ClusterSnapshot {
-    return buildSnapshot({
+  *snapshotSteps(): Generator<void, ClusterSnapshot, void> {
+    const built = yield* snapshotSteps({
       nodes: this.nodes.list(),
       pods: [],
       pools: this.pools.list(),
@@ -81,6 +82,7 @@ export class GatewayState {
       tenants: this.tenants.list(),
       workloads: this.workloads.list(),
       defaults: this.defaults,
-    }).snapshot;
+    });
+    return built.snapshot;
   }
 }

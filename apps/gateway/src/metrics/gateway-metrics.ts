@@ -26,7 +26,7 @@ export class GatewayMetrics {
 
   readonly queueRunDuration = new Histogram({
     name: 'kentaur_gateway_queue_run_seconds',
-    help: 'Runs of the queue for quotes (ADR 17): a snapshot of the caches and a scheduling cycle; the event loop waits for each.',
+    help: 'Runs of the queue for quotes (ADR 17, 18): a snapshot of the caches and a scheduling cycle, the time of its slices; other requests are answered between slices.',
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });

@@ -29,10 +29,10 @@ export class QuoteResolver {
     description:
       'No side effects: for each pool that could run the spec, its price, energy, CO2e and expected start; infeasible vendors with the reason.',
   })
-  quote(
+  async quote(
     @Scope() scope: TenantScope,
     @Args('spec', { type: () => WorkloadSpecInput }) input: WorkloadSpecInput,
-  ): Quote {
+  ): Promise<Quote> {
     const tenant = scope.tenant().metadata.name!;
     const known = [
       ...new Set([...this.registry.vendors(), ...this.state.pools.list().map((p) => p.spec.vendor)]),
@@ -48,8 +48,8 @@ export class QuoteResolver {
       ...validateResource('Workload', w, { vendors: this.registry.vendors() }),
     ];
     if (problems.length) throw badInput(problems);
-    // The queue as it was run at most a second ago (QueueRuns), the candidate submitted then.
-    const queue = this.queue.current(tenant);
+    // The queue as it was last run (QueueRuns: a second ago or so), the candidate submitted then.
+    const queue = await this.queue.current(tenant);
     const candidate = {
       ...pendingOf(w, tenant),
       key: QUOTE_KEY as never,
