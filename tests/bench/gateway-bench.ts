@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { AcceleratorPools, type KubeClient, Tenants, waitFor } from '@kentaur/k8s-runtime';
 import type { AcceleratorPool } from '@kentaur/api';
 import { createTestNamespace, deleteTestNamespace, testClient } from '../support/cluster';
@@ -136,7 +136,7 @@ interface Served {
 
 /** A new gateway process of `build` (else this build) on the fixture's cluster, its cache warm. */
 async function freshGateway(f: Fixture, build?: string): Promise<Served> {
-  const gw = await startGatewayProcess({ namespace: f.system }, build && resolve(build));
+  const gw = await startGatewayProcess({ namespace: f.system }, build);
   const token = await gw.token({ tenant: f.tenant });
   await waitFor('the gateway has the tenant cached', async () => {
     const r = await gql<{ workload: { id: string } | null }>(gw.url, token, GET, { id: f.someId });

@@ -12,8 +12,8 @@ import { createTenant } from '../support/tenants';
 import { metricSum, samplePeaks, sampleController, startBenchController } from './bench-controller';
 import { pooled, round } from './e2e-bench';
 import { machine } from './figures';
-import { costed, load, QUOTE } from './gateway-bench';
-import { startGatewayProcess } from './server-process';
+import { costed, load, QUOTE, type LoadResult } from './gateway-bench';
+import { startGatewayProcess, type ServerProcess } from './server-process';
 
 /**
  * Memory (`npm run bench -- memory`, issue #8): the controller's heap and RSS with a whole fleet
@@ -149,18 +149,7 @@ export async function runMemoryBench(sizes: MemoryBenchSizes, log: (line: string
       );
       sampling = false;
       await sampler;
-      // Quotes behind the whole queue: each second's first quote runs the queue (ADR 17). The
-      // figures are of real answers: one without errors first.
-      const quoted = await gql(gw.url, token, QUOTE, { spec: aSpec() });
-      if (quoted.errors)
-        throw new Error(`quote(spec) does not answer cleanly: ${JSON.stringify(quoted.errors)}`);
-      const quotes = await costed(gw, () =>
-        load(
-          `${gw.url}/graphql`,
-          { query: QUOTE, variables: { spec: aSpec() } },
-          { ...sizes.gatewayLoad, token },
-        ),
-      );
+      const quotes = await quotesBehindTheQueue(gw, token, sizes);
       gateway = {
         processRssMiBIdle: Math.round(idle.rss / MiB),
         processRssMiBPeakUnderLoad: Math.round(rssUnderLoad / MiB),
@@ -171,20 +160,12 @@ export async function runMemoryBench(sizes: MemoryBenchSizes, log: (line: string
           p99Ms: r.latencyMs.p99,
           errors: r.errors,
         },
-        quoteLoad: {
-          ...sizes.gatewayLoad,
-          requestsPerSecond: quotes.requestsPerSecond,
-          p50Ms: quotes.latencyMs.p50,
-          p99Ms: quotes.latencyMs.p99,
-          maxMs: quotes.latencyMs.max,
-          errors: quotes.errors,
-          non2xx: quotes.non2xx,
-          cpuMicrosPerRequest: quotes.cpuMicrosPerRequest,
-        },
+        quoteLoad: quotes,
       };
     } finally {
       await gw.stop();
     }
+    const comparison = await quotesAgainstBaseline(system, tenants[0]!, sizes, gateway.quoteLoad);
 
     return {
       benchmark: 'memory',
@@ -207,6 +188,7 @@ export async function runMemoryBench(sizes: MemoryBenchSizes, log: (line: string
         ledger: 'PGlite on disk (the chart default)',
       },
       gateway,
+      ...(comparison ? { quoteComparison: comparison } : {}),
       targets: { controllerUnder1_5GiB: { target: '< 1536 MiB RSS', met: peakRss / MiB < 1536 } },
     };
   } finally {
@@ -216,4 +198,129 @@ export async function runMemoryBench(sizes: MemoryBenchSizes, log: (line: string
     client.close();
     rmSync(ledgerDir, { recursive: true, force: true });
   }
+}
+
+/** Connections of `{ __typename }` beside the quotes: the requests that wait while a run holds the event loop. */
+const BESIDE_CONNECTIONS = 4;
+
+/**
+ * `quote(spec)` behind the whole queue (ADR 17, 18), in two loads of the gateway's configured
+ * size: quotes alone (rate, latency, CPU per quote), then quotes with `{ __typename }` from a few
+ * connections beside them, whose latency is what other requests wait while the queue is run. The
+ * gateway's own figures of both: the queue runs it made, their time, and the longest delay of its
+ * event loop (prom-client's lag maximum, reset by each scrape of /metrics).
+ */
+async function quotesBehindTheQueue(
+  gw: ServerProcess,
+  token: string,
+  sizes: MemoryBenchSizes,
+): Promise<QuoteFigures> {
+  const url = `${gw.url}/graphql`;
+  const quote = { query: QUOTE, variables: { spec: aSpec() } };
+  // The figures are of real answers: one without errors first.
+  const quoted = await gql(gw.url, token, QUOTE, { spec: aSpec() });
+  if (quoted.errors) throw new Error(`quote(spec) does not answer cleanly: ${JSON.stringify(quoted.errors)}`);
+  const scrape = async () => (await fetch(`${gw.url}/metrics`)).text();
+  const before = await scrape();
+  const alone = await costed(gw, () => load(url, quote, { ...sizes.gatewayLoad, token }));
+  const afterAlone = await scrape();
+  const [withOthers, others] = await Promise.all([
+    load(url, quote, { ...sizes.gatewayLoad, token }),
+    load(
+      url,
+      { query: '{ __typename }' },
+      { connections: BESIDE_CONNECTIONS, seconds: sizes.gatewayLoad.seconds, token },
+    ),
+  ]);
+  const after = await scrape();
+  const runs =
+    metricSum(after, 'kentaur_gateway_queue_run_seconds_count') -
+    metricSum(before, 'kentaur_gateway_queue_run_seconds_count');
+  const runSeconds =
+    metricSum(after, 'kentaur_gateway_queue_run_seconds_sum') -
+    metricSum(before, 'kentaur_gateway_queue_run_seconds_sum');
+  return {
+    ...sizes.gatewayLoad,
+    ...figuresOf(alone),
+    errors: alone.errors + withOthers.errors,
+    non2xx: alone.non2xx + withOthers.non2xx,
+    cpuMicrosPerRequest: alone.cpuMicrosPerRequest,
+    eventLoopLagMaxMs: lagMaxMs(afterAlone),
+    queueRuns: runs,
+    queueRunSecondsMean: runs > 0 ? round(runSeconds / runs, 3) : undefined,
+    beside: {
+      ...figuresOf(others),
+      connections: BESIDE_CONNECTIONS,
+      quotesPerSecond: withOthers.requestsPerSecond,
+      eventLoopLagMaxMs: lagMaxMs(after),
+    },
+  };
+}
+
+/** The gateway's longest event-loop delay since the scrape before `text` (prom-client resets it on each). */
+const lagMaxMs = (text: string) =>
+  Math.round(metricSum(text, 'kentaur_gateway_nodejs_eventloop_lag_max_seconds') * 1000);
+
+/**
+ * BENCH_GATEWAY_BASELINE=<a build's dist/index.js>: the same quote loads of another build (e.g.
+ * the commit before a change) on the same cached queue, each side in a new gateway process, in the
+ * order this build (the run above), the baseline, the baseline, this build, so that the machine's
+ * drift falls on both alike.
+ */
+async function quotesAgainstBaseline(
+  namespace: string,
+  tenant: string,
+  sizes: MemoryBenchSizes,
+  first: QuoteFigures,
+): Promise<{ baseline: string; thisBuild: QuoteFigures[]; baselineBuild: QuoteFigures[] } | undefined> {
+  const build = process.env.BENCH_GATEWAY_BASELINE;
+  if (!build) return undefined;
+  const side = async (entry?: string) => {
+    const gw = await startGatewayProcess({ namespace }, entry);
+    try {
+      const token = await gw.token({ tenant });
+      await waitFor('gateway answers', async () =>
+        (await gql(gw.url, token, QUOTE, { spec: aSpec() })).errors ? undefined : true,
+      );
+      return await quotesBehindTheQueue(gw, token, sizes);
+    } finally {
+      await gw.stop();
+    }
+  };
+  const baselineBuild = [await side(build), await side(build)];
+  const thisBuild = [first, await side()];
+  return { baseline: build, thisBuild, baselineBuild };
+}
+
+/** A load's rate, latencies and failures, as the benchmark reports them. */
+interface LoadFigures {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  errors: number;
+  non2xx: number;
+}
+
+const figuresOf = (l: LoadResult): LoadFigures => ({
+  requestsPerSecond: l.requestsPerSecond,
+  p50Ms: l.latencyMs.p50,
+  p99Ms: l.latencyMs.p99,
+  maxMs: l.latencyMs.max,
+  errors: l.errors,
+  non2xx: l.non2xx,
+});
+
+/** Rates and latencies of the quotes alone; errors of both loads of quotes. */
+export interface QuoteFigures extends LoadFigures {
+  connections: number;
+  seconds: number;
+  cpuMicrosPerRequest?: number;
+  /** The gateway's longest event-loop delay during the quotes alone. */
+  eventLoopLagMaxMs: number;
+  /** Runs of the queue during both loads, and their mean time (the gateway's histogram). */
+  queueRuns: number;
+  queueRunSecondsMean?: number;
+  /** `{ __typename }` beside the second load of quotes. */
+  beside: LoadFigures & { connections: number; quotesPerSecond: number; eventLoopLagMaxMs: number };
 }

@@ -116,7 +116,8 @@ export async function startGatewayProcess(
   const logFile = join(dir, 'gateway.log');
   const env = {
     BENCH_SERVE_CONFIG: JSON.stringify(config),
-    ...(build ? { BENCH_SERVE_GATEWAY: build } : {}),
+    // Relative to the working directory, as BENCH_GATEWAY_BASELINE is given.
+    ...(build ? { BENCH_SERVE_GATEWAY: resolve(build) } : {}),
   };
   // The log (an access-log line per request: hundreds of MB over a comparison run) goes with the
   // process; a gateway that fails to start says why with its last lines.

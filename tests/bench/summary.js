@@ -15,7 +15,11 @@ const HEADLINES = {
     `cycle ${f.results.cycleSecondsMedian} s (median) over ${f.snapshot.pending} pending, ${f.snapshot.nodes} nodes; ` +
     `${f.results.decisionsPerSecond} decisions/s; heap max ${f.results.heapUsedAfterCycleMaxMiB} MiB` +
     (f.quotes
-      ? `; quotes: queue run ${f.quotes.queueRunSeconds} s, then ${f.quotes.quoteMsMedian} ms a quote (median of ${f.quotes.quotes})`
+      ? `; quotes: queue run ${f.quotes.queueRunSeconds} s` +
+        (f.quotes.queueRunSteps
+          ? ` in ${f.quotes.queueRunSteps} steps (longest ${f.quotes.queueRunLongestStepMs} ms)`
+          : '') +
+        `, then ${f.quotes.quoteMsMedian} ms a quote (median of ${f.quotes.quotes})`
       : ''),
   e2e: (f) =>
     `${f.submitted.workloads} workloads / ${f.submitted.pods} pods of ${f.sizes.tenants} tenants on ${f.fleet.devices} devices: ` +
@@ -61,9 +65,35 @@ const HEADLINES = {
     (f.gateway.quoteLoad
       ? `; quote(spec) behind the queue ${f.gateway.quoteLoad.requestsPerSecond} req/s, p50/p99/max ` +
         `${f.gateway.quoteLoad.p50Ms}/${f.gateway.quoteLoad.p99Ms}/${f.gateway.quoteLoad.maxMs} ms, ` +
-        `${f.gateway.quoteLoad.cpuMicrosPerRequest} µs CPU/req`
-      : ''),
+        `${f.gateway.quoteLoad.cpuMicrosPerRequest} µs CPU/req` +
+        (f.gateway.quoteLoad.beside ? besideQuotes(f.gateway.quoteLoad) : '')
+      : '') +
+    (f.quoteComparison ? quoteComparison(f.quoteComparison) : ''),
 };
+
+/** What other requests waited while quotes kept the queue being run (memory bench). */
+function besideQuotes(q) {
+  const b = q.beside;
+  return (
+    (q.eventLoopLagMaxMs === undefined ? '' : `, event loop delayed ${q.eventLoopLagMaxMs} ms at most`) +
+    `; ${q.queueRuns} queue runs of ${q.queueRunSecondsMean} s; beside them { __typename } ${b.requestsPerSecond} req/s ` +
+    `p50/p99/max ${b.p50Ms}/${b.p99Ms}/${b.maxMs} ms, event loop delayed ${b.eventLoopLagMaxMs} ms at most`
+  );
+}
+
+/** The memory bench's quote loads of this build and a baseline (BENCH_GATEWAY_BASELINE), each side's runs. */
+function quoteComparison(c) {
+  const side = (runs) =>
+    runs
+      .map(
+        (q) =>
+          `${q.requestsPerSecond} quotes/s p99/max ${q.p99Ms}/${q.maxMs} ms` +
+          (q.eventLoopLagMaxMs === undefined ? '' : ` lag ${q.eventLoopLagMaxMs} ms`) +
+          `, beside p99/max ${q.beside.p99Ms}/${q.beside.maxMs} ms, lag ${q.beside.eventLoopLagMaxMs} ms`,
+      )
+      .join(' | ');
+  return `; against ${c.baseline}: this build ${side(c.thisBuild)}; baseline ${side(c.baselineBuild)}`;
+}
 
 /** The server's CPU time per request of a load, when measured. */
 function cpu(r) {
