@@ -41,12 +41,12 @@ function queueRuns(o: { freshMs?: number; runMs?: number; sliceMs?: number; held
   const runs = new QueueRuns({
     onRun: (seconds) => runSeconds.push(seconds),
     onError: (e) => errors.push(e),
-    // eslint-disable-next-line require-yield -- a snapshot of one step
     snapshot: function* () {
       snapshots++;
       if (failNext) {
         const e = failNext;
         failNext = undefined;
+        yield;
         throw e;
       }
       now += o.runMs ?? 0;
@@ -249,6 +249,20 @@ describe('QueueRuns', () => {
     const second = await q.runs.current();
     expect(second).not.toBe(first);
     expect(q.snapshots()).toBe(3);
+  });
+
+  it('a failing run that no quote waits for is reported once, however many quotes came during it', async () => {
+    const q = queueRuns({ sliceMs: 0, held: true, freshMs: 1_000 });
+    const firstQuote = q.runs.current();
+    await q.release();
+    const first = await firstQuote;
+    q.advance(1_000);
+    q.failNextSnapshot(new Error('cache gone'));
+    for (let i = 0; i < 5; i++) expect(await q.runs.current()).toBe(first);
+    expect(q.held()).toBe(1);
+    await q.release();
+    expect(q.errors).toEqual([new Error('cache gone')]);
+    expect(q.snapshots()).toBe(2);
   });
 
   it('a run that a quote waits for and that fails fails that quote; the next quote runs again', async () => {

@@ -1,5 +1,11 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { queueRunSteps, schedulerConfig, tenantName, type ClusterSnapshot, type QueueRun } from '@kentaur/core';
+import {
+  queueRunSteps,
+  schedulerConfig,
+  tenantName,
+  type ClusterSnapshot,
+  type QueueRun,
+} from '@kentaur/core';
 
 /** How long one run of the queue answers quotes at least: a quote shows the cluster as it was that long ago at most. */
 export const QUEUE_RUN_FRESH_MS = 1_000;
@@ -35,7 +41,7 @@ export const QUEUE_RUN_SLICE_MS = 10;
  */
 export class QueueRuns {
   private last: { at: number; reuseMs: number; queue: QueueRun } | undefined;
-  private running: { at: number; done: Promise<QueueRun> } | undefined;
+  private running: Promise<QueueRun> | undefined;
   private readonly now: () => number;
 
   constructor(
@@ -68,7 +74,9 @@ export class QueueRuns {
     const now = this.now();
     const last = this.last;
     if (last !== undefined && knows(last.queue)) {
-      if (now < last.at || now - last.at >= last.reuseMs) void this.next().catch((e) => this.o.onError?.(e));
+      const stale = now < last.at || now - last.at >= last.reuseMs;
+      // Started here, a run is reported once if it fails: no quote waits for it.
+      if (stale && this.running === undefined) this.next().catch((e: unknown) => this.o.onError?.(e));
       return last.queue;
     }
     const queue = await this.next();
@@ -78,13 +86,10 @@ export class QueueRuns {
 
   /** The run in progress, or a new one. */
   private next(): Promise<QueueRun> {
-    if (this.running) return this.running.done;
-    const at = this.now();
-    const done = this.run(at).finally(() => {
+    this.running ??= this.run(this.now()).finally(() => {
       this.running = undefined;
     });
-    this.running = { at, done };
-    return done;
+    return this.running;
   }
 
   /** The snapshot and the queue's run at `at`, a slice at a time. */
