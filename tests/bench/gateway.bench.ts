@@ -9,10 +9,16 @@ import { startGatewayProcess } from './server-process';
  *   npm run bench -- gateway
  */
 const smoke = process.env.BENCH_SMOKE === '1';
+/** BENCH_GATEWAY_CONNECTIONS=<n>: the loads' connections (100 by default), e.g. 1 for one client's latency. */
+const connections = Number(process.env.BENCH_GATEWAY_CONNECTIONS ?? GATEWAY_FULL.connections);
+if (!Number.isInteger(connections) || connections < 1)
+  throw new Error(
+    `BENCH_GATEWAY_CONNECTIONS: ${process.env.BENCH_GATEWAY_CONNECTIONS} is not a whole number of connections, 1 or more`,
+  );
 
 describe('gateway throughput', () => {
   it(`loads the operations and the bare ceilings (${smoke ? 'smoke' : 'full'})`, async () => {
-    const figures = await runGatewayBench(smoke ? GATEWAY_SMOKE : GATEWAY_FULL);
+    const figures = await runGatewayBench(smoke ? GATEWAY_SMOKE : { ...GATEWAY_FULL, connections });
     writeFigures('gateway', smoke, figures);
     const row = (
       name: string,
