@@ -246,6 +246,7 @@ async function quotesBehindTheQueue(
     non2xx: alone.non2xx + withOthers.non2xx,
     cpuMicrosPerRequest: alone.cpuMicrosPerRequest,
     eventLoopLagMaxMs: lagMaxMs(afterAlone),
+    gatewayTimedOver1s: quotesOver1s(afterAlone) - quotesOver1s(before),
     queueRuns: runs,
     queueRunSecondsMean: runs > 0 ? round(runSeconds / runs, 3) : undefined,
     beside: {
@@ -255,6 +256,25 @@ async function quotesBehindTheQueue(
       eventLoopLagMaxMs: lagMaxMs(after),
     },
   };
+}
+
+/**
+ * Quotes that the gateway itself timed at over a second (its request histogram: from the request
+ * read to the answer sent), so far: whether a long answer seen by the load generator was long in
+ * the gateway.
+ */
+function quotesOver1s(text: string): number {
+  let all = 0;
+  let underOne = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('kentaur_gateway_request_duration_seconds_') || !line.includes('operation="quote"'))
+      continue;
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (line.startsWith('kentaur_gateway_request_duration_seconds_count{')) all += value;
+    else if (line.startsWith('kentaur_gateway_request_duration_seconds_bucket{') && line.includes('le="1"'))
+      underOne += value;
+  }
+  return all - underOne;
 }
 
 /** The gateway's longest event-loop delay since the scrape before `text` (prom-client resets it on each). */
@@ -318,6 +338,8 @@ export interface QuoteFigures extends LoadFigures {
   cpuMicrosPerRequest?: number;
   /** The gateway's longest event-loop delay during the quotes alone. */
   eventLoopLagMaxMs: number;
+  /** Quotes of the load alone that the gateway's own histogram has at over a second. */
+  gatewayTimedOver1s: number;
   /** Runs of the queue during both loads, and their mean time (the gateway's histogram). */
   queueRuns: number;
   queueRunSecondsMean?: number;

@@ -27,7 +27,7 @@ describe('memory', () => {
           `${f.gateway.load.connections} connections (${f.gateway.load.requestsPerSecond} req/s; its own process)\n` +
           `  quotes      ${f.gateway.quoteLoad.requestsPerSecond} req/s behind the queue, p50 ${f.gateway.quoteLoad.p50Ms} ms, ` +
           `p99 ${f.gateway.quoteLoad.p99Ms} ms, max ${f.gateway.quoteLoad.maxMs} ms, ${f.gateway.quoteLoad.cpuMicrosPerRequest} µs CPU/req; ` +
-          `event loop delayed ${f.gateway.quoteLoad.eventLoopLagMaxMs} ms at most; ` +
+          `event loop delayed ${f.gateway.quoteLoad.eventLoopLagMaxMs} ms at most, ${f.gateway.quoteLoad.gatewayTimedOver1s} over 1 s as the gateway timed them; ` +
           `${f.gateway.quoteLoad.queueRuns} queue runs of ${f.gateway.quoteLoad.queueRunSecondsMean} s (mean)\n` +
           `  beside them { __typename } ${b.requestsPerSecond} req/s from ${b.connections} connections, p50 ${b.p50Ms} ms, ` +
           `p99 ${b.p99Ms} ms, max ${b.maxMs} ms; event loop delayed ${b.eventLoopLagMaxMs} ms at most\n`,

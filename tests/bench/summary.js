@@ -76,6 +76,9 @@ function besideQuotes(q) {
   const b = q.beside;
   return (
     (q.eventLoopLagMaxMs === undefined ? '' : `, event loop delayed ${q.eventLoopLagMaxMs} ms at most`) +
+    (q.gatewayTimedOver1s === undefined
+      ? ''
+      : `, ${q.gatewayTimedOver1s} over 1 s as the gateway timed them`) +
     `; ${q.queueRuns} queue runs of ${q.queueRunSecondsMean} s; beside them { __typename } ${b.requestsPerSecond} req/s ` +
     `p50/p99/max ${b.p50Ms}/${b.p99Ms}/${b.maxMs} ms, event loop delayed ${b.eventLoopLagMaxMs} ms at most`
   );
@@ -89,6 +92,7 @@ function quoteComparison(c) {
         (q) =>
           `${q.requestsPerSecond} quotes/s p99/max ${q.p99Ms}/${q.maxMs} ms` +
           (q.eventLoopLagMaxMs === undefined ? '' : ` lag ${q.eventLoopLagMaxMs} ms`) +
+          (q.gatewayTimedOver1s === undefined ? '' : ` ${q.gatewayTimedOver1s} > 1 s in the gateway`) +
           `, beside p99/max ${q.beside.p99Ms}/${q.beside.maxMs} ms, lag ${q.beside.eventLoopLagMaxMs} ms`,
       )
       .join(' | ');
