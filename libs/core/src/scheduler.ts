@@ -40,7 +40,10 @@ const ENTRIES_PER_STEP = 5_000;
  * event loop that must keep answering (the gateway's quotes, ADR 18) runs it a few milliseconds at a
  * time; the result is runCycle's whatever the pauses, since nothing outside the snapshot is read.
  */
-export function* cycleSteps(snapshot: ClusterSnapshot, config: SchedulerConfig): Generator<void, CycleRun, void> {
+export function* cycleSteps(
+  snapshot: ClusterSnapshot,
+  config: SchedulerConfig,
+): Generator<void, CycleRun, void> {
   const state = buildCycleState(snapshot, config);
   yield;
   const entries: PendingEntry[] = [];
