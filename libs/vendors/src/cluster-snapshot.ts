@@ -330,7 +330,7 @@ export const WORKLOADS_PER_STEP = 2_000;
  * buildSnapshot in steps: the generator pauses after the pools and after every
  * `WORKLOADS_PER_STEP` workloads, and returns what buildSnapshot returns. The gateway builds the
  * snapshot for quotes this way, between other requests (ADR 18): with 50,000 workloads in one go,
- * its longest event-loop delay in the memory benchmark was 322–323 ms, in steps 135–226 ms. The
+ * its longest event-loop delay in the memory benchmark was 322–323 ms, in steps 119–226 ms. The
  * input's lists are read as they were when it started.
  */
 export function* snapshotSteps(input: SnapshotInput): Generator<void, BuiltSnapshot, void> {
