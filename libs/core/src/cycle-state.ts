@@ -1,6 +1,7 @@
 import type { EpochMs, NodeName, PoolName, TenantName, WorkloadKey } from './ids';
 import { NodeLevels } from './node-levels';
 import { emergencyMayPreempt, priorityLevel, reclaimMayPreempt } from './priority';
+import type { Steps } from './steps';
 import type {
   ClusterSnapshot,
   PoolSnapshot,
@@ -79,29 +80,42 @@ export interface CycleState {
   planningEpoch: number;
 }
 
-export function buildCycleState(snapshot: ClusterSnapshot, config: SchedulerConfig): CycleState {
+/**
+ * The cycle's working state from the snapshot, in steps (`Steps`): a pause after each pass over the
+ * pools or the running work, the longest single pieces of a queue run besides the decisions.
+ */
+export function* cycleStateSteps(snapshot: ClusterSnapshot, config: SchedulerConfig): Steps<CycleState> {
   const sites = new Map(snapshot.sites.map((s) => [s.name, s]));
   const pools = snapshot.pools.map((pool) => ({
     pool,
     site: sites.get(pool.site),
     nodeIndex: indexNodes(pool),
   }));
+  yield;
   const byName = new Map(pools.map((p) => [p.pool.name, p]));
   const running = snapshot.running.map((w) => resolveRunning(w, byName.get(w.pool)));
+  yield;
   const byPool = groupBy(
     running.filter((r) => r.resolved),
     (r) => r.poolName,
   );
-  const states = pools.map((p) => poolState({ ...p, running: byPool.get(p.pool.name) ?? [] }));
+  const states: PoolState[] = [];
+  for (const p of pools) {
+    yield; // one pool's device levels at a time
+    states.push(poolState({ ...p, running: byPool.get(p.pool.name) ?? [] }));
+  }
+  yield;
   const stateByName = new Map(states.map((s) => [s.pool.name, s]));
   const runningStates = running.map((r) =>
     toRunningState(r, r.resolved ? stateByName.get(r.poolName) : undefined),
   );
+  yield;
   const occupantsByPool = groupBy(
     runningStates.filter((r) => r.pool !== undefined),
     (r) => r.pool!,
   );
   for (const s of states) attachOccupants(s, occupantsByPool.get(s) ?? []);
+  yield;
   return {
     config,
     pools: states,

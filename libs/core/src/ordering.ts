@@ -5,6 +5,7 @@ import { IndexedHeap, type HeapItem } from './heap';
 import type { TenantName } from './ids';
 import { PRIORITY_ORDER, priorityLevel } from './priority';
 import type { PendingWorkload } from './snapshot';
+import type { Steps } from './steps';
 
 /**
  * Step 1: the order in which pending workloads are decided. Priority class first; within a class,
@@ -70,6 +71,48 @@ class TenantQueue implements HeapItem {
   }
 }
 
+/** Queued workloads grouped, or sorted by age, between two pauses of `pendingQueueSteps`. */
+const ENTRIES_PER_STEP = 5_000;
+
+/**
+ * A PendingQueue of `entries`, in steps (`Steps`): a pause after every 5,000 entries grouped by
+ * priority level and tenant, and after every 5,000 sorted by age within their tenant's queue.
+ */
+export function* pendingQueueSteps(options: {
+  entries: readonly PendingEntry[];
+  tierWeights: Readonly<Record<Tier, number>>;
+}): Steps<PendingQueue> {
+  const levels = PRIORITY_ORDER.map(() => new Map<TenantName, TenantQueue>());
+  let sincePause = 0;
+  for (const entry of options.entries) {
+    const byTenant = levels[entry.level]!;
+    let queue = byTenant.get(entry.tenant.tenant.name);
+    if (!queue) {
+      queue = new TenantQueue({
+        tenant: entry.tenant,
+        entitlement: entitlement(entry.tenant.tenant, options.tierWeights),
+      });
+      byTenant.set(entry.tenant.tenant.name, queue);
+    }
+    queue.entries.push(entry);
+    if (++sincePause === ENTRIES_PER_STEP) {
+      sincePause = 0;
+      yield;
+    }
+  }
+  sincePause = 0;
+  for (const byTenant of levels)
+    for (const queue of byTenant.values()) {
+      queue.entries.sort((a, b) => compareAge(a.workload, b.workload));
+      sincePause += queue.entries.length;
+      if (sincePause >= ENTRIES_PER_STEP) {
+        sincePause = 0;
+        yield;
+      }
+    }
+  return new PendingQueue(levels);
+}
+
 export class PendingQueue {
   private readonly levels: Map<TenantName, TenantQueue>[];
   private level = -1;
@@ -77,23 +120,9 @@ export class PendingQueue {
   /** The tenant queue whose head was handed out last: re-keyed once its decision is made. */
   private out: TenantQueue | undefined;
 
-  constructor(options: { entries: readonly PendingEntry[]; tierWeights: Readonly<Record<Tier, number>> }) {
-    const { tierWeights } = options;
-    this.levels = PRIORITY_ORDER.map(() => new Map<TenantName, TenantQueue>());
-    for (const entry of options.entries) {
-      const byTenant = this.levels[entry.level]!;
-      let queue = byTenant.get(entry.tenant.tenant.name);
-      if (!queue) {
-        queue = new TenantQueue({
-          tenant: entry.tenant,
-          entitlement: entitlement(entry.tenant.tenant, tierWeights),
-        });
-        byTenant.set(entry.tenant.tenant.name, queue);
-      }
-      queue.entries.push(entry);
-    }
-    for (const byTenant of this.levels)
-      for (const queue of byTenant.values()) queue.entries.sort((a, b) => compareAge(a.workload, b.workload));
+  /** Each priority level's tenant queues, each in age order (`pendingQueueSteps` builds them). */
+  constructor(levels: Map<TenantName, TenantQueue>[]) {
+    this.levels = levels;
     this.heap = new IndexedHeap<TenantQueue>(
       (a, b) =>
         compareUsage(a, b) ||

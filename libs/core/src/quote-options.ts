@@ -4,9 +4,10 @@ import type { EpochMs, PoolName, SiteName, WorkloadKey } from './ids';
 import { computeUnits, quote, type PlacementQuote } from './quote';
 import { budgetRefusal, CU_EPSILON, quotaReason } from './quota';
 import { unknownTenantReason } from './reasons';
-import { cycleSteps, finish, type CycleRun } from './scheduler';
+import { cycleSteps, type CycleRun } from './scheduler';
 import type { ClusterSnapshot, PendingWorkload, SchedulerConfig } from './snapshot';
 import { estimateStart, runShared, startContext, type RunShared, type StartContext } from './start-estimate';
+import { finish, type Steps } from './steps';
 
 /**
  * "Price before you run": where a workload not yet submitted could run, what each placement costs,
@@ -76,7 +77,7 @@ export function* queueRunSteps(
   snapshot: ClusterSnapshot,
   config: SchedulerConfig,
   except?: WorkloadKey,
-): Generator<void, QueueRun, void> {
+): Steps<QueueRun> {
   const pending = except === undefined ? snapshot.pending : snapshot.pending.filter((w) => w.key !== except);
   const run = yield* cycleSteps({ ...snapshot, pending }, config);
   const byKey = new Map(pending.map((w) => [w.key, w]));

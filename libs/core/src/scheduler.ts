@@ -1,10 +1,11 @@
 import { decide, type CycleContext, type Outcome } from './admission';
-import { buildCycleState, type CycleState } from './cycle-state';
-import { PendingQueue, toEntry, type PendingEntry } from './ordering';
+import { cycleStateSteps, type CycleState } from './cycle-state';
+import { pendingQueueSteps, toEntry, type PendingEntry } from './ordering';
 import { PRIORITY_ORDER } from './priority';
 import { unknownTenantReason } from './reasons';
 import type { Admission, CycleResult, PoolAllocation, WaitCode, Waiting } from './result';
 import type { ClusterSnapshot, PendingWorkload, SchedulerConfig } from './snapshot';
+import { finish, type Steps } from './steps';
 
 /**
  * One admission cycle (DESIGN.md, "Admission and placement", steps 1–6) over a frozen snapshot.
@@ -35,16 +36,14 @@ export const DECISIONS_PER_STEP = 256;
 const ENTRIES_PER_STEP = 5_000;
 
 /**
- * runCycle in steps: the generator pauses (yields) after building the working state, while and after
- * ordering the queue, and after every `DECISIONS_PER_STEP` decisions, and returns the CycleRun. A caller on an
+ * runCycle in steps: the generator pauses (yields) while and after building the working state
+ * (`cycleStateSteps`), while and after ordering the queue (`pendingQueueSteps`), and after every
+ * `DECISIONS_PER_STEP` decisions, and returns the CycleRun. A caller on an
  * event loop that must keep answering (the gateway's quotes, ADR 18) runs it a few milliseconds at a
  * time; the result is runCycle's whatever the pauses, since nothing outside the snapshot is read.
  */
-export function* cycleSteps(
-  snapshot: ClusterSnapshot,
-  config: SchedulerConfig,
-): Generator<void, CycleRun, void> {
-  const state = buildCycleState(snapshot, config);
+export function* cycleSteps(snapshot: ClusterSnapshot, config: SchedulerConfig): Steps<CycleRun> {
+  const state = yield* cycleStateSteps(snapshot, config);
   yield;
   const entries: PendingEntry[] = [];
   const orphans: PendingWorkload[] = [];
@@ -58,7 +57,7 @@ export function* cycleSteps(
       yield;
     }
   }
-  const queue = new PendingQueue({ entries, tierWeights: config.tierWeights });
+  const queue = yield* pendingQueueSteps({ entries, tierWeights: config.tierWeights });
   yield;
   const ctx: CycleContext = {
     state,
@@ -97,14 +96,6 @@ export function* cycleSteps(
     },
   };
   return { result, state };
-}
-
-/** Runs steps to the end without pausing: what they return. */
-export function finish<T>(steps: Generator<void, T, void>): T {
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-  }
 }
 
 function deferred(cap: number): Outcome {

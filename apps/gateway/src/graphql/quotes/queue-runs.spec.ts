@@ -1,4 +1,11 @@
-import { runQueue, schedulerConfig, tenantName, type ClusterSnapshot, type QueueRun } from '@kentaur/core';
+import {
+  queueRunSteps,
+  runQueue,
+  schedulerConfig,
+  tenantName,
+  type ClusterSnapshot,
+  type QueueRun,
+} from '@kentaur/core';
 import { aPool, aSnapshot, aTenant, aWorkload } from '@kentaur/core/testing';
 import { QueueRuns } from './queue-runs';
 
@@ -127,9 +134,12 @@ describe('QueueRuns', () => {
     expect(q.held()).toBe(1);
     await q.release();
     const run = await quote;
-    // Every step a slice of its own: the snapshot, the working state, the order, and 1,200
-    // decisions in steps of 256.
-    expect(q.pauses()).toBe(1 + 2 + Math.floor(1_200 / 256));
+    // Every step a slice of its own: the snapshot, then each step of the queue's run.
+    let pausesOfTheRun = 0;
+    const steps = queueRunSteps(longQueue(), schedulerConfig({ now: T0 }));
+    while (!steps.next().done) pausesOfTheRun++;
+    expect(pausesOfTheRun).toBeGreaterThan(Math.floor(1_200 / 256));
+    expect(q.pauses()).toBe(1 + pausesOfTheRun);
     const atOnce = runQueue(longQueue(), schedulerConfig({ now: T0 }));
     expect(run.run.result).toEqual(atOnce.run.result);
     expect(run.run.result.counts.decided).toBe(1_200);
