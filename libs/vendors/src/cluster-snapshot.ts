@@ -24,6 +24,7 @@ import {
   type ReplicaPlacement,
   type RunningWorkload,
   type SiteSnapshot,
+  type Steps,
   type TenantSnapshot,
 } from '@kentaur/core';
 import { isNodeReady } from './pool-discovery';
@@ -333,7 +334,7 @@ export const WORKLOADS_PER_STEP = 2_000;
  * its longest event-loop delay in the memory benchmark was 322–323 ms, in steps 119–226 ms. The
  * input's lists are read as they were when it started.
  */
-export function* snapshotSteps(input: SnapshotInput): Generator<void, BuiltSnapshot, void> {
+export function* snapshotSteps(input: SnapshotInput): Steps<BuiltSnapshot> {
   const skippedPools: BuiltSnapshot['skippedPools'] = [];
   const pools = buildPools(input, skippedPools);
   yield;

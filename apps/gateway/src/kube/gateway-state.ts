@@ -1,6 +1,6 @@
 import type { Node } from 'kubernetes-types/core/v1';
 import type { AcceleratorPool, Site, Tenant, Workload } from '@kentaur/api';
-import type { ClusterSnapshot } from '@kentaur/core';
+import type { ClusterSnapshot, Steps } from '@kentaur/core';
 import {
   AcceleratorPools,
   Informer,
@@ -73,7 +73,7 @@ export class GatewayState {
    * may be early on a cluster shared with other work. Built in steps (libs/vendors snapshotSteps),
    * so that the gateway answers other requests between them (ADR 18).
    */
-  *snapshotSteps(): Generator<void, ClusterSnapshot, void> {
+  *snapshotSteps(): Steps<ClusterSnapshot> {
     const built = yield* snapshotSteps({
       nodes: this.nodes.list(),
       pods: [],

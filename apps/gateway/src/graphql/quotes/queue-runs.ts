@@ -5,6 +5,7 @@ import {
   tenantName,
   type ClusterSnapshot,
   type QueueRun,
+  type Steps,
 } from '@kentaur/core';
 
 /** How long one run of the queue answers quotes at least: a quote shows the cluster as it was that long ago at most. */
@@ -47,7 +48,7 @@ export class QueueRuns {
   constructor(
     private readonly o: {
       /** The scheduler's view of the caches now, in steps (GatewayState.snapshotSteps). */
-      snapshot: () => Generator<void, ClusterSnapshot, void>;
+      snapshot: () => Steps<ClusterSnapshot>;
       freshMs?: number;
       reuseFactor?: number;
       sliceMs?: number;
