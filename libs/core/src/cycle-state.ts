@@ -82,7 +82,7 @@ export interface CycleState {
 
 /**
  * The cycle's working state from the snapshot, in steps (`Steps`): a pause after each pass over the
- * pools or the running work, the longest single pieces of a queue run besides the decisions.
+ * pools or the running work, and before each pool's device levels.
  */
 export function* cycleStateSteps(snapshot: ClusterSnapshot, config: SchedulerConfig): Steps<CycleState> {
   const sites = new Map(snapshot.sites.map((s) => [s.name, s]));

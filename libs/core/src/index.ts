@@ -5,7 +5,7 @@ export * from './quote';
 export * from './quote-options';
 export * from './result';
 export { scheduleCycle } from './scheduler';
-export { finish, type Steps } from './steps';
+export { finish, pauseEvery, type Steps } from './steps';
 export * from './snapshot';
 export { compareAge, effectivePriority } from './ordering';
 export { PRIORITY_ORDER, priorityLevel, emergencyMayPreempt, reclaimMayPreempt } from './priority';

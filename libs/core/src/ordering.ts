@@ -5,7 +5,7 @@ import { IndexedHeap, type HeapItem } from './heap';
 import type { TenantName } from './ids';
 import { PRIORITY_ORDER, priorityLevel } from './priority';
 import type { PendingWorkload } from './snapshot';
-import type { Steps } from './steps';
+import { pauseEvery, type Steps } from './steps';
 
 /**
  * Step 1: the order in which pending workloads are decided. Priority class first; within a class,
@@ -83,7 +83,7 @@ export function* pendingQueueSteps(options: {
   tierWeights: Readonly<Record<Tier, number>>;
 }): Steps<PendingQueue> {
   const levels = PRIORITY_ORDER.map(() => new Map<TenantName, TenantQueue>());
-  let sincePause = 0;
+  const grouped = pauseEvery(ENTRIES_PER_STEP);
   for (const entry of options.entries) {
     const byTenant = levels[entry.level]!;
     let queue = byTenant.get(entry.tenant.tenant.name);
@@ -95,20 +95,13 @@ export function* pendingQueueSteps(options: {
       byTenant.set(entry.tenant.tenant.name, queue);
     }
     queue.entries.push(entry);
-    if (++sincePause === ENTRIES_PER_STEP) {
-      sincePause = 0;
-      yield;
-    }
+    if (grouped()) yield;
   }
-  sincePause = 0;
+  const sorted = pauseEvery(ENTRIES_PER_STEP);
   for (const byTenant of levels)
     for (const queue of byTenant.values()) {
       queue.entries.sort((a, b) => compareAge(a.workload, b.workload));
-      sincePause += queue.entries.length;
-      if (sincePause >= ENTRIES_PER_STEP) {
-        sincePause = 0;
-        yield;
-      }
+      if (sorted(queue.entries.length)) yield;
     }
   return new PendingQueue(levels);
 }

@@ -5,7 +5,7 @@ import { PRIORITY_ORDER } from './priority';
 import { unknownTenantReason } from './reasons';
 import type { Admission, CycleResult, PoolAllocation, WaitCode, Waiting } from './result';
 import type { ClusterSnapshot, PendingWorkload, SchedulerConfig } from './snapshot';
-import { finish, type Steps } from './steps';
+import { finish, pauseEvery, type Steps } from './steps';
 
 /**
  * One admission cycle (DESIGN.md, "Admission and placement", steps 1–6) over a frozen snapshot.
@@ -47,15 +47,12 @@ export function* cycleSteps(snapshot: ClusterSnapshot, config: SchedulerConfig):
   yield;
   const entries: PendingEntry[] = [];
   const orphans: PendingWorkload[] = [];
-  let sincePause = 0;
+  const ordered = pauseEvery(ENTRIES_PER_STEP);
   for (const w of snapshot.pending) {
     const tenant = state.tenants.get(w.tenant);
     if (tenant) entries.push(toEntry(w, tenant));
     else orphans.push(w);
-    if (++sincePause === ENTRIES_PER_STEP) {
-      sincePause = 0;
-      yield;
-    }
+    if (ordered()) yield;
   }
   const queue = yield* pendingQueueSteps({ entries, tierWeights: config.tierWeights });
   yield;
@@ -69,14 +66,11 @@ export function* cycleSteps(snapshot: ClusterSnapshot, config: SchedulerConfig):
   };
   const out = new Outcomes();
   const cap = config.maxDecisionsPerCycle ?? Infinity;
-  sincePause = 0;
+  const decided = pauseEvery(DECISIONS_PER_STEP);
   for (let entry = queue.next(); entry !== undefined; entry = queue.next()) {
     const outcome = out.decided < cap ? decide(ctx, entry) : deferred(cap);
     out.record(entry, outcome);
-    if (++sincePause === DECISIONS_PER_STEP) {
-      sincePause = 0;
-      yield;
-    }
+    if (decided()) yield;
   }
   for (const w of orphans) out.orphan(w);
   const result: CycleResult = {

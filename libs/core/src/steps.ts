@@ -12,3 +12,17 @@ export function finish<T>(steps: Steps<T>): T {
     if (step.done) return step.value;
   }
 }
+
+/**
+ * Where steps pause inside a loop: `if (pause()) yield;` is true once per `n` counted, one per
+ * call unless `by` says how many that call did.
+ */
+export function pauseEvery(n: number): (by?: number) => boolean {
+  let since = 0;
+  return (by = 1) => {
+    since += by;
+    if (since < n) return false;
+    since = 0;
+    return true;
+  };
+}

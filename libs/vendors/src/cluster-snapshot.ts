@@ -12,6 +12,7 @@ import {
 import {
   ANY_VENDOR_IMAGE,
   finish,
+  pauseEvery,
   nodeName,
   poolName,
   siteName,
@@ -341,12 +342,9 @@ export function* snapshotSteps(input: SnapshotInput): Steps<BuiltSnapshot> {
   const tenantOfNamespace = new Map<string, Tenant>();
   for (const t of input.tenants) for (const ns of t.spec.namespaces) tenantOfNamespace.set(ns, t);
   const out: Sorted = { pending: [], running: [], orphans: [], refused: [] };
-  let sincePause = 0;
+  const sorted = pauseEvery(WORKLOADS_PER_STEP);
   for (const w of input.workloads) {
-    if (++sincePause === WORKLOADS_PER_STEP) {
-      sincePause = 0;
-      yield;
-    }
+    if (sorted()) yield;
     if (w.metadata.deletionTimestamp || w.spec.cancel) continue;
     sortWorkload(w, tenantOfNamespace.get(w.metadata.namespace ?? ''), input.imageRegistries, out);
   }
