@@ -71,8 +71,8 @@ class TenantQueue implements HeapItem {
   }
 }
 
-/** Queued workloads grouped, or sorted by age, between two pauses of `pendingQueueSteps`. */
-const ENTRIES_PER_STEP = 5_000;
+/** Queued workloads grouped, sorted by age or put in order between two pauses of the cycle's steps. */
+export const ENTRIES_PER_STEP = 5_000;
 
 /**
  * A PendingQueue of `entries`, in steps (`Steps`): a pause after every 5,000 entries grouped by

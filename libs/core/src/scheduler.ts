@@ -1,6 +1,6 @@
 import { decide, type CycleContext, type Outcome } from './admission';
 import { cycleStateSteps, type CycleState } from './cycle-state';
-import { pendingQueueSteps, toEntry, type PendingEntry } from './ordering';
+import { ENTRIES_PER_STEP, pendingQueueSteps, toEntry, type PendingEntry } from './ordering';
 import { PRIORITY_ORDER } from './priority';
 import { unknownTenantReason } from './reasons';
 import type { Admission, CycleResult, PoolAllocation, WaitCode, Waiting } from './result';
@@ -31,9 +31,7 @@ export function runCycle(snapshot: ClusterSnapshot, config: SchedulerConfig): Cy
 }
 
 /** Decisions between two pauses of `cycleSteps`: a few milliseconds of work on the gigafactory snapshot. */
-export const DECISIONS_PER_STEP = 256;
-/** Queued workloads put in order between two pauses of `cycleSteps`. */
-const ENTRIES_PER_STEP = 5_000;
+const DECISIONS_PER_STEP = 256;
 
 /**
  * runCycle in steps: the generator pauses (yields) while and after building the working state

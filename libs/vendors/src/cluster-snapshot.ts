@@ -326,7 +326,7 @@ export function buildSnapshot(input: SnapshotInput): BuiltSnapshot {
 }
 
 /** Workloads sorted between two pauses of `snapshotSteps`. */
-export const WORKLOADS_PER_STEP = 2_000;
+const WORKLOADS_PER_STEP = 2_000;
 
 /**
  * buildSnapshot in steps: the generator pauses after the pools and after every
