@@ -6,7 +6,7 @@ import type { AcceleratorPool } from '@kentaur/api';
 import { createTestNamespace, deleteTestNamespace, testClient } from '../support/cluster';
 import { startTestController } from '../support/controller';
 import { installCrds } from '../support/crds';
-import { JIT_MIN_USES } from '@kentaur/gateway';
+import { JIT_MIN_USES, type GatewayConfig } from '@kentaur/gateway';
 import { aSpec, gql, SUBMIT } from '../support/gateway';
 import { createTenant } from '../support/tenants';
 import { machine } from './figures';
@@ -135,8 +135,12 @@ interface Served {
 }
 
 /** A new gateway process of `build` (else this build) on the fixture's cluster, its cache warm. */
-async function freshGateway(f: Fixture, build?: string): Promise<Served> {
-  const gw = await startGatewayProcess({ namespace: f.system }, build);
+async function freshGateway(
+  f: Fixture,
+  build?: string,
+  config: Partial<GatewayConfig> = {},
+): Promise<Served> {
+  const gw = await startGatewayProcess({ namespace: f.system, ...config }, build);
   const token = await gw.token({ tenant: f.tenant });
   await waitFor('the gateway has the tenant cached', async () => {
     const r = await gql<{ workload: { id: string } | null }>(gw.url, token, GET, { id: f.someId });
@@ -307,8 +311,12 @@ export async function runGatewayBench(sizes: GatewayBenchSizes) {
     // with no resolver behind it. What it loses against `{ hello }` is the gateway's own overhead;
     // what list and get lose against it is their resolvers and their answers.
     '{ __typename } with a token': { slug: 'floor', query: '{ __typename }' },
+    // Loaded with the same request again and again, list and get are answered from the response
+    // cache (ADR 19) once the first answer is kept. The same list from a gateway without the cache
+    // is what a page costs when it has to be computed (every change to the tenant's workloads).
     'workloads(first: 50)': { slug: 'list', query: LIST },
     'workload(id)': { slug: 'get', query: GET, variables: { id: f.someId } },
+    'workloads(first: 50), no response cache': { slug: 'list-computed', query: LIST, cacheOff: true },
     'quote(spec)': { slug: 'quote', query: QUOTE, variables: { spec } },
     submitWorkload: { slug: 'submit', query: SUBMIT, variables: { input: { spec } } },
   };
@@ -319,9 +327,15 @@ export async function runGatewayBench(sizes: GatewayBenchSizes) {
   // The gateway measured: the one that served the seeding, or a fresh one beside the baseline's.
   const subject: Served = compared?.mine ?? { gw: f.gw, url: `${f.gw.url}/graphql`, token: f.token };
   const base = compared?.base;
+  const computed = Object.values(ops).some((op) => 'cacheOff' in op)
+    ? await freshGateway(f, undefined, { responseCache: { maxBytes: 0, maxBodyBytes: 0 } })
+    : undefined;
+  const cached = Object.fromEntries(Object.entries(ops).filter(([, op]) => !('cacheOff' in op)));
+  const uncached = Object.fromEntries(Object.entries(ops).filter(([, op]) => 'cacheOff' in op));
   try {
-    await preflight(subject.gw.url, subject.token, ops);
-    if (base) await preflight(base.gw.url, base.token, ops);
+    await preflight(subject.gw.url, subject.token, cached);
+    if (base) await preflight(base.gw.url, base.token, cached);
+    if (computed) await preflight(computed.gw.url, computed.token, uncached);
     await preflight(bare.url, undefined, { hello: { query: '{ hello }' }, list: { query: LIST } });
     await preflight(nest.url, undefined, { hello: { query: '{ hello }' } });
     const o = { connections: sizes.connections, seconds: sizes.seconds };
@@ -344,10 +358,14 @@ export async function runGatewayBench(sizes: GatewayBenchSizes) {
     );
     const results: Record<string, LoadResult & { shareOfCeiling: number }> = {};
     const baselineResults: Record<string, Awaited<ReturnType<typeof abba>>['baseline']> = {};
-    for (const [name, { slug, ...op }] of Object.entries(ops)) {
-      const mine = () => costed(subject.gw, () => load(subject.url, op, { ...o, token: subject.token }));
-      let r = await profiled(subject.gw, slug, mine);
-      if (base) {
+    for (const [name, { slug, ...given }] of Object.entries(ops)) {
+      const { query, variables } = given as { query: string; variables?: unknown };
+      const op = { query, variables };
+      // A row of the gateway without the cache is this build's alone: the baseline has its own list.
+      const server = 'cacheOff' in given ? computed! : subject;
+      const mine = () => costed(server.gw, () => load(server.url, op, { ...o, token: server.token }));
+      let r = await profiled(server.gw, slug, mine);
+      if (base && server === subject) {
         const theirs = () => costed(base.gw, () => load(base.url, op, { ...o, token: base.token }));
         const compared = await abba(r, mine, theirs, rounds());
         r = compared.mine;
@@ -392,6 +410,7 @@ export async function runGatewayBench(sizes: GatewayBenchSizes) {
       },
     };
   } finally {
+    await computed?.gw.stop();
     await base?.gw.stop();
     await compared?.mine.gw.stop();
     await bare.stop();

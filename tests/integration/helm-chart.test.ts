@@ -361,7 +361,7 @@ describe('Helm chart: lint and render', () => {
     }
   });
 
-  it("passes the gateway's rate limit, the defaults unless set", () => {
+  it("passes the gateway's rate limit and response cache, the defaults unless set", () => {
     const argsOf = (objects: Obj[]) =>
       (
         objects.find(
@@ -369,11 +369,24 @@ describe('Helm chart: lint and render', () => {
         ) as unknown as Deployment
       ).spec!.template.spec!.containers[0]!.args ?? [];
     expect(argsOf(render())).toEqual(
-      expect.arrayContaining(['--rate-limit-per-second=50', '--rate-limit-burst=100']),
+      expect.arrayContaining([
+        '--rate-limit-per-second=50',
+        '--rate-limit-burst=100',
+        '--response-cache-mb=16',
+      ]),
     );
-    const set = render('--set-json', 'gateway.rateLimit={"perSecond":12.5,"burst":400}');
+    const set = render(
+      '--set-json',
+      'gateway.rateLimit={"perSecond":12.5,"burst":400}',
+      '--set',
+      'gateway.responseCacheMB=0',
+    );
     expect(argsOf(set)).toEqual(
-      expect.arrayContaining(['--rate-limit-per-second=12.5', '--rate-limit-burst=400']),
+      expect.arrayContaining([
+        '--rate-limit-per-second=12.5',
+        '--rate-limit-burst=400',
+        '--response-cache-mb=0',
+      ]),
     );
   });
 
@@ -483,6 +496,11 @@ describe('Helm chart: values that are refused', () => {
       'a rate limit of zero requests per second (every request would be refused)',
       ['--set', 'gateway.rateLimit.perSecond=0'],
       /\/gateway\/rateLimit\/perSecond/,
+    ],
+    [
+      'a response cache of a negative size',
+      ['--set', 'gateway.responseCacheMB=-1'],
+      /\/gateway\/responseCacheMB/,
     ],
     [
       'OIDC without a JWKS URL',

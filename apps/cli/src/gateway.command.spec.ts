@@ -1,5 +1,5 @@
-import { DEFAULT_RATE_LIMIT } from '@kentaur/gateway';
-import { gatewayConfigFrom, rateLimitFrom } from './gateway.command';
+import { DEFAULT_RATE_LIMIT, DEFAULT_RESPONSE_CACHE } from '@kentaur/gateway';
+import { gatewayConfigFrom, rateLimitFrom, responseCacheFrom } from './gateway.command';
 
 describe('kentaur gateway configuration', () => {
   const defaults = DEFAULT_RATE_LIMIT;
@@ -40,4 +40,29 @@ describe('kentaur gateway configuration', () => {
   ])('rate limit: %j %j stops start-up, naming the flag and the fix', (values, env, message) => {
     expect(() => rateLimitFrom(values, env)).toThrow(message);
   });
+
+  it('response cache: the default, a size in MiB from the flag or the environment, 0 to turn it off', () => {
+    expect(gatewayConfigFrom([], {}).responseCache).toEqual(DEFAULT_RESPONSE_CACHE);
+    expect(gatewayConfigFrom(['--response-cache-mb', '64'], {}).responseCache.maxBytes).toBe(
+      64 * 1024 * 1024,
+    );
+    expect(gatewayConfigFrom([], { KENTAUR_RESPONSE_CACHE_MB: '0.5' }).responseCache.maxBytes).toBe(
+      512 * 1024,
+    );
+    expect(
+      gatewayConfigFrom(['--response-cache-mb=0'], { KENTAUR_RESPONSE_CACHE_MB: '8' }).responseCache,
+    ).toEqual({
+      ...DEFAULT_RESPONSE_CACHE,
+      maxBytes: 0,
+    });
+  });
+
+  it.each([['-1'], ['lots'], ['']])(
+    'response cache: %j stops start-up, naming the flag and the fix',
+    (value) => {
+      expect(() => responseCacheFrom({ 'response-cache-mb': value }, {})).toThrow(
+        /--response-cache-mb \(or KENTAUR_RESPONSE_CACHE_MB\) ".*" is not a number of MiB, 0 or more: give e\.g\. --response-cache-mb 16/,
+      );
+    },
+  );
 });

@@ -1,11 +1,17 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_RATE_LIMIT, gatewayConfig, startGateway, type GatewayConfig } from '@kentaur/gateway';
+import {
+  DEFAULT_RATE_LIMIT,
+  DEFAULT_RESPONSE_CACHE,
+  gatewayConfig,
+  startGateway,
+  type GatewayConfig,
+} from '@kentaur/gateway';
 import { openLedger } from '@kentaur/ledger';
 import { SandboxLayout } from '@kentaur/sandbox';
 import { loadVendorsFile } from '@kentaur/vendors';
 import { imageRegistriesFrom } from './controller.command';
-import { positiveNumber } from './flags';
+import { nonNegativeNumber, positiveNumber } from './flags';
 
 /** Where the sandbox keeps the key development tokens are signed with. */
 export const devTokenKeyFile = (layout: SandboxLayout) => join(layout.root, 'dev-token.key');
@@ -55,6 +61,24 @@ export function rateLimitFrom(
 }
 
 /**
+ * The response cache's size (ADR 19) from --response-cache-mb, else KENTAUR_RESPONSE_CACHE_MB, in
+ * MiB; 0 turns it off. Not given: the default.
+ */
+export function responseCacheFrom(
+  values: { 'response-cache-mb'?: string },
+  env: NodeJS.ProcessEnv,
+): GatewayConfig['responseCache'] {
+  const mb = nonNegativeNumber(
+    'response-cache-mb',
+    values['response-cache-mb'] ?? env.KENTAUR_RESPONSE_CACHE_MB,
+    { env: 'KENTAUR_RESPONSE_CACHE_MB', unit: 'MiB', example: '16' },
+  );
+  return mb === undefined
+    ? DEFAULT_RESPONSE_CACHE
+    : { ...DEFAULT_RESPONSE_CACHE, maxBytes: Math.round(mb * 1024 * 1024) };
+}
+
+/**
  * The gateway's configuration from flags and the environment. Secrets (the API-key pepper) come
  * only from the environment, never from flags, so they do not show in process listings.
  */
@@ -75,6 +99,7 @@ export function gatewayConfigFrom(argv: string[], env: NodeJS.ProcessEnv = proce
       'image-registries': { type: 'string' },
       'rate-limit-per-second': { type: 'string' },
       'rate-limit-burst': { type: 'string' },
+      'response-cache-mb': { type: 'string' },
     },
   });
   const vendorsFile = values['vendors-file'] ?? env.KENTAUR_VENDORS_FILE;
@@ -84,6 +109,7 @@ export function gatewayConfigFrom(argv: string[], env: NodeJS.ProcessEnv = proce
   const imageRegistries = imageRegistriesFrom(values['image-registries'], env);
   return gatewayConfig({
     rateLimit: { ...DEFAULT_RATE_LIMIT, ...rateLimitFrom(values, env) },
+    responseCache: responseCacheFrom(values, env),
     ...(imageRegistries ? { imageRegistries } : {}),
     ...(kubeconfig ? { kubeconfig: resolve(kubeconfig) } : {}),
     ...(values.namespace ? { namespace: values.namespace } : {}),

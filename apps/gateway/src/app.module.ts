@@ -2,7 +2,7 @@ import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   NoSchemaIntrospectionCustomRule,
   type DocumentNode,
@@ -32,6 +32,7 @@ import { formatExecution } from './http/error-formatter';
 import { GraphQLExceptionFilter } from './http/graphql-exception.filter';
 import { requestGuard } from './http/request-guard';
 import type { RateLimiter } from './http/rate-limiter';
+import type { ResponseCache } from './http/response-cache';
 import { ApiKeyStore as ApiKeyStoreToken } from './auth/api-keys';
 import { GatewayState } from './kube/gateway-state';
 import {
@@ -54,6 +55,7 @@ export interface GatewayDeps {
   submit: SubmitWorkload;
   limiter: RateLimiter;
   metrics: GatewayMetrics;
+  responseCache: ResponseCache;
   logInternal: (reference: string, error: unknown) => void;
 }
 
@@ -70,8 +72,32 @@ class ConfigModule {
   }
 }
 
+type SendDone = (error: Error | null, payload: unknown) => void;
+
 /** Uses of one query text after which it is compiled (ADR 14). */
 export const JIT_MIN_USES = 3;
+
+/** The /graphql route's own hooks: the request guard, and keeping answers of repeated reads. */
+function routeOptions(config: GatewayConfig, deps: GatewayDeps) {
+  return {
+    preHandler: requestGuard({
+      config,
+      authenticator: deps.authenticator,
+      limiter: deps.limiter,
+      onRateLimited: () => deps.metrics.rateLimited.inc(),
+      answers: deps.responseCache,
+    }),
+    // Keeps the answers of repeated reads (ADR 19); without the cache, no hook.
+    ...(deps.responseCache.enabled
+      ? {
+          onSend: (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: SendDone) => {
+            deps.responseCache.sent(request, reply, payload);
+            done(null, payload);
+          },
+        }
+      : {}),
+  };
+}
 
 function graphqlOptions(config: GatewayConfig, deps: GatewayDeps): MercuriusDriverConfig {
   const sandbox = config.mode === 'sandbox';
@@ -100,20 +126,14 @@ function graphqlOptions(config: GatewayConfig, deps: GatewayDeps): MercuriusDriv
         hideSuggestions: !sandbox,
         logInternal: deps.logInternal,
       });
-      const operation =
-        (context as { reply?: { request?: FastifyRequest } }).reply?.request?.operation ?? 'none';
+      const request = (context as { reply?: { request?: FastifyRequest } }).reply?.request;
+      if (request) deps.responseCache.failed(request);
+      const operation = request?.operation ?? 'none';
       for (const e of formatted.response.errors)
         deps.metrics.errors.inc({ operation, code: e.extensions.code });
       return formatted;
     },
-    additionalRouteOptions: {
-      preHandler: requestGuard({
-        config,
-        authenticator: deps.authenticator,
-        limiter: deps.limiter,
-        onRateLimited: () => deps.metrics.rateLimited.inc(),
-      }),
-    },
+    additionalRouteOptions: routeOptions(config, deps),
     hooks: {
       ...subscriptionChecks({ limits: config.limits, introspection: sandbox, hideSuggestions: !sandbox }),
       // Between parsing and graphql's validation (documents that pass are cached and skip it).
@@ -126,7 +146,9 @@ function graphqlOptions(config: GatewayConfig, deps: GatewayDeps): MercuriusDriv
         context: { reply?: { request?: FastifyRequest } },
       ) => {
         const request = context.reply?.request;
-        if (request) request.operation = labelOf(schema, document, () => requestedOperationName(request));
+        if (!request) return;
+        request.operation = labelOf(schema, document, () => requestedOperationName(request));
+        deps.responseCache.beforeExecution(schema, document, request);
       },
     },
     subscription: {

@@ -1,5 +1,6 @@
 import type { GenericVendorConfig } from '@kentaur/vendors';
 import type { Ledger } from '@kentaur/ledger';
+import { DEFAULT_RESPONSE_CACHE, type ResponseCacheLimits } from './http/response-cache';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from './security/query-limits';
 
 /** OpenID Connect: how bearer JWTs from the factory's identity provider are verified. */
@@ -63,6 +64,8 @@ export interface GatewayConfig {
   apiKeyPepper?: string;
   limits: QueryLimits & { maxBodyBytes: number; maxBatch: number; maxPageSize: number };
   rateLimit: RateLimitConfig;
+  /** Answers of repeated reads kept while what they read is unchanged (ADR 19); maxBytes 0: none. */
+  responseCache: ResponseCacheLimits;
   /**
    * How often a running subscription checks again that its connection's credential (API key or
    * token) still authenticates; a revoked key or an expired token ends it with UNAUTHENTICATED.
@@ -105,6 +108,7 @@ export function gatewayConfig(overrides: Partial<GatewayConfig> = {}): GatewayCo
     namespace: 'kentaur-system',
     limits: { ...DEFAULT_QUERY_LIMITS, maxBodyBytes: 256 * 1024, maxBatch: 5, maxPageSize: 100 },
     rateLimit: DEFAULT_RATE_LIMIT,
+    responseCache: DEFAULT_RESPONSE_CACHE,
     subscriptionRecheckMs: 15_000,
     snapshotDefaults: { pricePerDeviceHourEUR: 1, pue: 1.2, gridCarbonGramsPerKWh: 250 },
     logLevel: 'info',

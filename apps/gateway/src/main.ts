@@ -22,11 +22,22 @@ import { TransparencyResolver } from './graphql/transparency/transparency.resolv
 import { GatewayError } from './errors';
 import { gatewayLogging } from './http/logging';
 import { RateLimiter } from './http/rate-limiter';
+import { DEFAULT_RESPONSE_CACHE, ResponseCache, type ResponseCacheLimits } from './http/response-cache';
 import { SlowClients } from './http/slow-clients';
 import { GatewayMetrics } from './metrics/gateway-metrics';
 import { GatewayState } from './kube/gateway-state';
+import { ReadStamps } from './kube/read-stamps';
+import { rememberingCacheReads } from './graphql/cached-reads';
 
-export { DEFAULT_HTTP_TIMEOUTS, DEFAULT_RATE_LIMIT, gatewayConfig, type GatewayConfig, type HttpTimeouts };
+export {
+  DEFAULT_HTTP_TIMEOUTS,
+  DEFAULT_RATE_LIMIT,
+  DEFAULT_RESPONSE_CACHE,
+  gatewayConfig,
+  type GatewayConfig,
+  type HttpTimeouts,
+  type ResponseCacheLimits,
+};
 
 export interface RunningGateway {
   /** Base URL, e.g. http://127.0.0.1:4000 */
@@ -51,6 +62,21 @@ function buildDeps(config: GatewayConfig, log: (reference: string, error: unknow
   });
   const registry = new VendorRegistry({ generic: config.vendors });
   const watch = new WorkloadWatch(state.workloads);
+  const stamps = new ReadStamps(state);
+  const metrics = new GatewayMetrics({
+    subscriptions: () => watch.subscriptions,
+    // Read when /metrics is scraped, after the cache below exists.
+    responseCacheBytes: () => responseCache.size,
+  });
+  const hits = metrics.responseCache.labels('hit');
+  const stored = metrics.responseCache.labels('stored');
+  const responseCache = new ResponseCache({
+    limits: config.responseCache,
+    stampOf: (principal) => stamps.of(principal),
+    cacheable: rememberingCacheReads(),
+    onHit: () => hits.inc(),
+    onStore: () => stored.inc(),
+  });
   return {
     state,
     apiKeys,
@@ -59,7 +85,8 @@ function buildDeps(config: GatewayConfig, log: (reference: string, error: unknow
     watch,
     submit: new SubmitWorkload({ state, registry, sandbox, imageRegistries: config.imageRegistries }),
     limiter: new RateLimiter(config.rateLimit),
-    metrics: new GatewayMetrics({ subscriptions: () => watch.subscriptions }),
+    metrics,
+    responseCache,
     logInternal: log,
   };
 }

@@ -5,6 +5,7 @@ import type { GatewayConfig } from '../config';
 import { GatewayError, type ErrorCode } from '../errors';
 import { rememberingSourceCheck, type LimitViolation } from '../security/query-limits';
 import type { RateLimiter } from './rate-limiter';
+import type { ResponseCache } from './response-cache';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -77,7 +78,8 @@ function refusal(
 /**
  * Runs before Mercurius parses anything: bounded batches, query length and token count (cheap
  * checks on the raw text, so an abusive document never reaches the parser), then authentication
- * and the per-client rate limit. Body size is Fastify's bodyLimit.
+ * and the per-client rate limit, then the response cache (a repeated read may be answered from it).
+ * Body size is Fastify's bodyLimit.
  *
  * A Fastify hook in callback style: a token verified a moment ago is answered without waiting
  * (`Authenticator.remembered`), so the common request passes without a promise; the others wait
@@ -88,6 +90,8 @@ export function requestGuard(o: {
   authenticator: Authenticator;
   limiter: RateLimiter;
   onRateLimited: () => void;
+  /** Answers of repeated reads (ADR 19), looked up once the request is authenticated and counted. */
+  answers?: ResponseCache;
 }) {
   const { limits } = o.config;
   const checkSource = rememberingSourceCheck(limits);
@@ -133,7 +137,7 @@ export function requestGuard(o: {
     const header = req.headers.authorization;
     const known = o.authenticator.remembered(header);
     if (known) {
-      if (withinLimit(req, reply, docs, known)) done();
+      if (withinLimit(req, reply, docs, known) && !o.answers?.answer(req, reply, known)) done();
       return;
     }
     const failed = (e: unknown) => done(e instanceof Error ? e : new Error(String(e)));
@@ -141,7 +145,7 @@ export function requestGuard(o: {
       .authenticate(header)
       .then(
         (principal) => {
-          if (withinLimit(req, reply, docs, principal)) done();
+          if (withinLimit(req, reply, docs, principal) && !o.answers?.answer(req, reply, principal)) done();
         },
         (e: unknown) => {
           if (e instanceof GatewayError) refused(req, reply, docs, e);

@@ -37,8 +37,24 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  constructor(o: { subscriptions?: () => number } = {}) {
+  readonly responseCache = new Counter({
+    name: 'kentaur_gateway_response_cache_total',
+    help: 'Answers of repeated reads (ADR 19): `hit`, sent again from the cache; `stored`, kept for later.',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(o: { subscriptions?: () => number; responseCacheBytes?: () => number } = {}) {
     const count = o.subscriptions ?? (() => 0);
+    const cached = o.responseCacheBytes ?? (() => 0);
+    new Gauge({
+      name: 'kentaur_gateway_response_cache_bytes',
+      help: 'Size of the answers and keys the response cache keeps (characters of JSON).',
+      registers: [this.registry],
+      collect() {
+        this.set(cached());
+      },
+    });
     new Gauge({
       name: 'kentaur_gateway_subscriptions',
       help: 'Open workloadEvents subscriptions.',
