@@ -66,16 +66,12 @@ function buildDeps(config: GatewayConfig, log: (reference: string, error: unknow
   const metrics = new GatewayMetrics({
     subscriptions: () => watch.subscriptions,
     // Read when /metrics is scraped, after the cache below exists.
-    responseCacheBytes: () => responseCache.size,
+    responseCache: () => ({ ...responseCache.counts, bytes: responseCache.size }),
   });
-  const hits = metrics.responseCache.labels('hit');
-  const stored = metrics.responseCache.labels('stored');
   const responseCache = new ResponseCache({
     limits: config.responseCache,
     stampOf: (principal) => stamps.of(principal),
     cacheable: rememberingCacheReads(),
-    onHit: () => hits.inc(),
-    onStore: () => stored.inc(),
   });
   return {
     state,

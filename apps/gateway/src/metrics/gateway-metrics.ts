@@ -37,22 +37,34 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  readonly responseCache = new Counter({
-    name: 'kentaur_gateway_response_cache_total',
-    help: 'Answers of repeated reads (ADR 19): `hit`, sent again from the cache; `stored`, kept for later.',
-    labelNames: ['result'] as const,
-    registers: [this.registry],
-  });
-
-  constructor(o: { subscriptions?: () => number; responseCacheBytes?: () => number } = {}) {
+  constructor(
+    o: {
+      subscriptions?: () => number;
+      /** The response cache's counts since start and its size (ADR 19). */
+      responseCache?: () => { hit: number; stored: number; bytes: number };
+    } = {},
+  ) {
     const count = o.subscriptions ?? (() => 0);
-    const cached = o.responseCacheBytes ?? (() => 0);
+    const cache = o.responseCache ?? (() => ({ hit: 0, stored: 0, bytes: 0 }));
+    new Counter({
+      name: 'kentaur_gateway_response_cache_total',
+      help: 'Answers of repeated reads (ADR 19): `hit`, sent again from the cache; `stored`, kept for later.',
+      labelNames: ['result'] as const,
+      registers: [this.registry],
+      // Counted by the cache itself, read when scraped.
+      collect() {
+        const { hit, stored } = cache();
+        this.reset();
+        this.inc({ result: 'hit' }, hit);
+        this.inc({ result: 'stored' }, stored);
+      },
+    });
     new Gauge({
       name: 'kentaur_gateway_response_cache_bytes',
       help: 'Size of the answers and keys the response cache keeps (characters of JSON).',
       registers: [this.registry],
       collect() {
-        this.set(cached());
+        this.set(cache().bytes);
       },
     });
     new Gauge({
