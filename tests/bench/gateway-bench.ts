@@ -9,6 +9,7 @@ import { installCrds } from '../support/crds';
 import { JIT_MIN_USES, type GatewayConfig } from '@kentaur/gateway';
 import { aSpec, gql, SUBMIT } from '../support/gateway';
 import { createTenant } from '../support/tenants';
+import { abbaRounds } from './abba';
 import { machine } from './figures';
 import {
   startBareProcess,
@@ -203,10 +204,10 @@ function rounds(): number {
 }
 
 /**
- * One operation loaded on this build (`mine`) and the baseline (`theirs`) in ABBA order, `n` times
- * over: the machine's drift within a round falls on both sides alike, and the rounds show how far
- * one comparison can be trusted. `first` is this build's first load, already run (it may be
- * profiled). The change is of the means; each round's own change is reported beside it.
+ * One operation loaded on this build (`mine`) and the baseline (`theirs`) in ABBA order (abba.ts),
+ * `n` times over: the rounds show how far one comparison can be trusted. `first` is this build's
+ * first load, already run (it may be profiled). The change is of the means; each round's own
+ * change is reported beside it.
  */
 async function abba(
   first: LoadResult,
@@ -214,22 +215,14 @@ async function abba(
   theirs: () => Promise<LoadResult>,
   n: number,
 ) {
-  const ours: LoadResult[] = [];
-  const base: LoadResult[] = [];
-  const perRound: number[] = [];
-  const cpuPerRound: number[] = [];
   const ratio = (a: number, b: number) => Number((a / b - 1).toFixed(3));
-  for (let round = 0; round < n; round++) {
-    const a1 = round === 0 ? first : await mine();
-    const [b1, b2] = [await theirs(), await theirs()];
-    const a2 = await mine();
-    ours.push(a1, a2);
-    base.push(b1, b2);
-    perRound.push(
-      ratio(a1.requestsPerSecond + a2.requestsPerSecond, b1.requestsPerSecond + b2.requestsPerSecond),
-    );
-    cpuPerRound.push(ratio(cpuPerRequest([a1, a2]), cpuPerRequest([b1, b2])));
-  }
+  const rounds = await abbaRounds(first, mine, theirs, n);
+  const ours = rounds.flatMap((r) => r.mine);
+  const base = rounds.flatMap((r) => r.theirs);
+  const perRound = rounds.map(({ mine: [a1, a2], theirs: [b1, b2] }) =>
+    ratio(a1.requestsPerSecond + a2.requestsPerSecond, b1.requestsPerSecond + b2.requestsPerSecond),
+  );
+  const cpuPerRound = rounds.map((r) => ratio(cpuPerRequest(r.mine), cpuPerRequest(r.theirs)));
   const [m, b] = [mean(ours), mean(base)];
   return {
     mine: m,
