@@ -200,6 +200,14 @@ describe('e2e: observability (Prometheus, dashboards, alerts)', () => {
         },
         { timeoutMs: 45_000 },
       );
+    // A page asked until it is answered again from the response cache (ADR 19: a change to the
+    // tenant's workloads between two asks makes the second compute it), so that its panel shows a hit.
+    const page = '{ workloads(first: 5) { edges { node { id } } } }';
+    await waitFor('a page answered from the response cache', async () => {
+      if ((await gql(url, token, page)).errors) return undefined;
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      return /^kentaur_gateway_response_cache_total\{result="hit"\} [1-9]/m.test(metrics) ? true : undefined;
+    });
     // Prometheus has scraped the end state (and, with 1 s scrapes, enough samples for rate()).
     await waitFor(
       'the finished workloads scraped',
@@ -279,6 +287,9 @@ describe('e2e: observability (Prometheus, dashboards, alerts)', () => {
     expect(values(await prom.query('max(kentaur_controller_leading)'))).toEqual([1]);
     expect(
       values(await prom.query('sum(kentaur_gateway_queue_run_seconds_count)'))[0],
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      values(await prom.query('sum(kentaur_gateway_response_cache_total{result="hit"})'))[0],
     ).toBeGreaterThanOrEqual(1);
   });
 
