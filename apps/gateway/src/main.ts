@@ -63,15 +63,14 @@ function buildDeps(config: GatewayConfig, log: (reference: string, error: unknow
   const registry = new VendorRegistry({ generic: config.vendors });
   const watch = new WorkloadWatch(state.workloads);
   const stamps = new ReadStamps(state);
-  const metrics = new GatewayMetrics({
-    subscriptions: () => watch.subscriptions,
-    // Read when /metrics is scraped, after the cache below exists.
-    responseCache: () => ({ ...responseCache.counts, bytes: responseCache.size }),
-  });
   const responseCache = new ResponseCache({
     limits: config.responseCache,
     stampOf: (principal) => stamps.of(principal),
     cacheable: rememberingCacheReads(),
+  });
+  const metrics = new GatewayMetrics({
+    subscriptions: () => watch.subscriptions,
+    responseCache: () => ({ ...responseCache.counts, bytes: responseCache.size }),
   });
   return {
     state,
