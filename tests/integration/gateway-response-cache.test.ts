@@ -30,8 +30,14 @@ describe('gateway response cache (ADR 19)', () => {
   let tokenB: string;
   let adminToken: string;
 
-  const post = async (token: string, query: string, variables?: object): Promise<Answer> => {
-    const res = await fetch(`${gw.gateway.url}/graphql`, {
+  /** The answer's status and body as sent (the support's gql() parses it). */
+  const post = async (
+    token: string,
+    query: string,
+    variables?: object,
+    url = gw.gateway.url,
+  ): Promise<Answer> => {
+    const res = await fetch(`${url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({ query, variables }),
@@ -219,15 +225,12 @@ describe('gateway response cache (ADR 19)', () => {
         Promise.resolve(off.gateway.state.workloads.get(`${a}/first`)),
       );
       const url = off.gateway.url;
-      const ask = () =>
-        fetch(`${url}/graphql`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-          body: JSON.stringify({ query: PAGE }),
-        }).then((r) => r.text());
-      const [first, second] = [await ask(), await ask()];
-      expect(second).toBe(first);
-      expect(first).toContain(`"${a}/first"`);
+      const [first, second] = [
+        await post(token, PAGE, undefined, url),
+        await post(token, PAGE, undefined, url),
+      ];
+      expect(second.text).toBe(first.text);
+      expect(first.text).toContain(`"${a}/first"`);
       expect(await counts(url)).toEqual({ hit: 0, stored: 0 });
     } finally {
       await off.stop();
