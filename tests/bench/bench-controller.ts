@@ -15,11 +15,16 @@ export interface ControllerSample {
   admissions: number;
 }
 
-/** Sum of every sample of one metric in a Prometheus text exposition. */
-export function metricSum(text: string, name: string): number {
+/**
+ * Sum of every sample of one metric in a Prometheus text exposition; with `labels`, of the samples
+ * that carry each of them (e.g. `{ operation: 'quote', le: '1' }`).
+ */
+export function metricSum(text: string, name: string, labels: Record<string, string> = {}): number {
+  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
   let sum = 0;
   for (const line of text.split('\n')) {
     if (!line.startsWith(name) || (line[name.length] !== ' ' && line[name.length] !== '{')) continue;
+    if (!wanted.every((label) => line.includes(label))) continue;
     const value = Number(line.slice(line.lastIndexOf(' ') + 1));
     if (Number.isFinite(value)) sum += value;
   }

@@ -78,17 +78,12 @@ export async function quotesBehindTheQueue(
  * the gateway.
  */
 function quotesOver1s(text: string): number {
-  let all = 0;
-  let underOne = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('kentaur_gateway_request_duration_seconds_') || !line.includes('operation="quote"'))
-      continue;
-    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
-    if (line.startsWith('kentaur_gateway_request_duration_seconds_count{')) all += value;
-    else if (line.startsWith('kentaur_gateway_request_duration_seconds_bucket{') && line.includes('le="1"'))
-      underOne += value;
-  }
-  return all - underOne;
+  const histogram = 'kentaur_gateway_request_duration_seconds';
+  const quote = { operation: 'quote' };
+  return (
+    metricSum(text, `${histogram}_count`, quote) -
+    metricSum(text, `${histogram}_bucket`, { ...quote, le: '1' })
+  );
 }
 
 /** The gateway's longest event-loop delay since the scrape before `text` (prom-client resets it on each). */
